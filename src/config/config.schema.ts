@@ -86,8 +86,10 @@ export const configSchema = z
   .object({
     server: z
       .object({
+        /** The PORT environment variable, when set, wins. */
         port: z.number().int().min(0).max(65_535).default(4000),
-        host: z.string().min(1).default('0.0.0.0'),
+        /** Without it, every interface. */
+        host: z.string().min(1).optional(),
         /**
          * Key that signs cursors, so a tampered cursor is refused. Replicas behind one
          * load balancer need the same key; without one, a random key per process is used
@@ -96,17 +98,25 @@ export const configSchema = z
         cursorSecret: z.string().min(16).optional(),
       })
       .strict()
-      .default(() => ({ port: 4000, host: '0.0.0.0' })),
+      .default(() => ({ port: 4000 })),
     sources: z.array(sourceConfigSchema).min(1),
   })
   .strict()
   .superRefine((config, ctx) => {
-    const seen = new Set<string>();
+    // Names identify sources in events, cursors and errors, so they must be unique. The
+    // message points at the first use: that is the one to compare against.
+    const firstIndex = new Map<string, number>();
     config.sources.forEach((source, index) => {
-      if (seen.has(source.name)) {
-        ctx.addIssue({ code: 'custom', path: ['sources', index, 'name'], message: `duplicate source name "${source.name}"` });
+      const first = firstIndex.get(source.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sources', index, 'name'],
+          message: `duplicate source name "${source.name}" (already used by sources[${first}])`,
+        });
+      } else {
+        firstIndex.set(source.name, index);
       }
-      seen.add(source.name);
     });
   });
 

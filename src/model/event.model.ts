@@ -67,7 +67,7 @@ export interface TriggerEventRecord extends EventBase {
   invokeTime: string;
   invokeCondition: { invokeMethod: string; invokeExpr: string; tagList: string[] | null };
   invokePara: {
-    appId: number | null;
+    appId: string | null;
     serviceName: string | null;
     clusterId: string | null;
     namespace: string | null;

@@ -1,0 +1,451 @@
+import { STATUS_CODES } from 'node:http';
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import { huaweiAccount, type HuaweiAccount } from '../huawei/huawei-account.js';
+import { createHuaweiAkskVerifier, DEFAULT_MAX_CLOCK_SKEW_MS } from '../huawei/huawei-aksk.verifier.js';
+import {
+  apigwError,
+  huaweiCaller,
+  huaweiGatewayAuth,
+  projectMismatch,
+  type HuaweiTokenValidator,
+} from '../huawei/huawei-gateway.auth.js';
+import type { EmulatorHandle } from '../shared/emulator.handle.js';
+import {
+  CONTROL_PREFIX,
+  controlRouter,
+  errorHandler,
+  faultInjection,
+  rawBody,
+  readJson,
+  requestLogger,
+  sendControlError,
+  sendJson,
+  sendOk,
+  splitRawUrl,
+  type VendorError,
+} from '../shared/emulator.http.js';
+import { DEFAULT_FAULT_KNOBS, faultKnobsSchema, KnobController, type FaultKnobs } from '../shared/emulator.knobs.js';
+import { EmulatorLifecycle, listen } from '../shared/emulator.server.js';
+import { mulberry32 } from '../shared/mulberry32.js';
+import { RequestLog, type RequestCounts } from '../shared/request.log.js';
+import { ServiceEventIndex } from './modelarts-event.index.js';
+import {
+  cloneDataset,
+  DEFAULT_WORKSPACE_ID,
+  EVENT_TYPES,
+  generateModelArtsDataset,
+  INFER_TYPES,
+  SERVICE_STATUSES,
+  type ModelArtsDataset,
+  type ModelArtsEvent,
+  type ModelArtsService,
+  type ModelRef,
+} from './modelarts.dataset.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, ParamError, QueryParams } from './modelarts.params.js';
+
+/**
+ * Emulator of Huawei Cloud ModelArts' service list and service event log (VENDORS.md §4,
+ * seed 003), behind an emulated API gateway (AK/SK or IAM token, VENDORS.md §6).
+ *
+ * `GET /v1/{project_id}/services` — filters service_id (exact), service_name (substring,
+ * case-sensitive; the docs do not say exact or fuzzy), model_id (any model of the service),
+ * workspace_id (exact; absent means the default workspace "0", as the English API page
+ * says: "If this parameter is not set, only the default workspace is queried"), infer_type,
+ * status; offset = page index from 0; limit 1..1000, default 1000; sort_by publish_at
+ * (default) | service_name | transition_at; order desc (default) | asc. Ties on the sort
+ * key are broken by service_id, and desc is the exact reverse of asc.
+ *
+ * `GET /v1/{project_id}/services/{service_id}/events` — event_type normal|abnormal;
+ * start_time and end_time in epoch ms, BOTH INCLUSIVE, either may be absent, start > end is
+ * 400; offset = page index from 0 (page N = matches [N*limit, (N+1)*limit)); limit 1..1000,
+ * default 1000; sort_by occur_time only (default); order desc (default) | asc. Ties on
+ * occur_time keep insertion order ascending and the reverse descending. A page past the
+ * end is 200 with no events. The seed page's example lists its nine events oldest first
+ * although it sends no order; the emulator follows the documented default (desc) and
+ * returns that example verbatim for `order=asc`.
+ *
+ * Errors: 400 ModelArts.0104 (bad parameter), 403 ModelArts.0103 (a project other than the
+ * account's, or not the caller's), 404 ModelArts.3502 (unknown service), 401 APIGW.0301
+ * (authentication), 404 APIGW.0101 (no such API).
+ */
+
+export const MODELARTS_ERRORS = {
+  badParameter: 'ModelArts.0104',
+  forbiddenProject: 'ModelArts.0103',
+  serviceNotFound: 'ModelArts.3502',
+  internal: 'ModelArts.0001',
+} as const;
+
+export interface ModelArtsErrorBody {
+  error_code: string;
+  error_msg: string;
+}
+
+export function modelArtsError(status: number, code: string, message: string): VendorError {
+  return { status, body: { error_code: code, error_msg: message } satisfies ModelArtsErrorBody };
+}
+
+/**
+ * The body an injected status carries. 401 and 429 come from the gateway in front of the
+ * service, so they use its APIGW codes; the rest are the service's own.
+ */
+export function modelArtsErrorForStatus(status: number): VendorError {
+  switch (status) {
+    case 400:
+      return modelArtsError(400, MODELARTS_ERRORS.badParameter, 'Parameter error.');
+    case 401:
+      return { status, body: apigwError('APIGW.0301', 'Incorrect IAM authentication information: the token has expired') };
+    case 403:
+      return modelArtsError(403, MODELARTS_ERRORS.forbiddenProject, 'Forbidden.');
+    case 404:
+      return modelArtsError(404, MODELARTS_ERRORS.serviceNotFound, 'Service not found.');
+    case 429:
+      return {
+        status,
+        body: apigwError('APIGW.0308', 'The throttling threshold has been reached: policy user over ratelimit, limit:100, time:1 minute'),
+      };
+    default:
+      return modelArtsError(status, MODELARTS_ERRORS.internal, STATUS_CODES[status] ?? 'Internal error.');
+  }
+}
+
+export type ModelArtsKnobs = FaultKnobs;
+
+export interface ModelArtsEmulatorOptions {
+  host?: string;
+  /** 0 (default) = ephemeral. */
+  port?: number;
+  account?: HuaweiAccount;
+  /** Accepts these IAM tokens as `X-Auth-Token`; without it, only AK/SK works. */
+  tokens?: HuaweiTokenValidator;
+  /** Seeds the generated data and the `errorRate` draws. Default 1. */
+  seed?: number;
+  /** Anchor time of the generated data, epoch ms. Default: start time floored to the minute. */
+  now?: number;
+  /** Multiplies the number of services (8 at scale 1). Default 1. */
+  scale?: number;
+  /** Replaces the generated data entirely. */
+  dataset?: ModelArtsDataset;
+  /** Gateway clock for the X-Sdk-Date check. Default Date.now. */
+  clock?: () => number;
+  maxClockSkewMs?: number;
+  /** Knobs to start with (a reset goes back to the defaults, not to these). */
+  knobs?: Partial<ModelArtsKnobs>;
+}
+
+export interface ModelArtsServiceSummary {
+  service_id: string;
+  service_name: string;
+  workspace_id: string;
+  status: string;
+  infer_type: string;
+  models: ModelRef[];
+  event_count: number;
+}
+
+export interface ModelArtsEmulatorHandle extends EmulatorHandle {
+  readonly name: 'huawei-modelarts';
+  readonly account: HuaweiAccount;
+  readonly projectId: string;
+  /** Anchor time of the data. */
+  readonly now: number;
+  readonly notable: ModelArtsDataset['notable'];
+  knobs(): ModelArtsKnobs;
+  setKnobs(patch: Partial<ModelArtsKnobs>): ModelArtsKnobs;
+  resetKnobs(): ModelArtsKnobs;
+  requests(): RequestCounts;
+  resetRequests(): void;
+  /** Service records as the list returns them, in dataset order. */
+  services(): ModelArtsService[];
+  summaries(): ModelArtsServiceSummary[];
+  /** A service's events, ascending by occur_time, ties in insertion order. */
+  events(serviceId: string): ModelArtsEvent[];
+  /** Appends at run time; returns the service's new event count. Throws on unknown service or bad events. */
+  appendEvents(serviceId: string, events: ModelArtsEvent[]): number;
+  /** Knobs, request log and data back to their seeded state. */
+  reset(): void;
+}
+
+const appendSchema = z
+  .array(
+    z
+      .object({
+        occur_time: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+        event_type: z.enum(EVENT_TYPES),
+        event_info: z.string(),
+      })
+      .strict(),
+  )
+  .max(100_000);
+
+const SERVICE_SORT_KEYS = ['publish_at', 'service_name', 'transition_at'] as const;
+const ORDERS = ['asc', 'desc'] as const;
+
+interface ServiceState {
+  service: ModelArtsService;
+  models: ModelRef[];
+  index: ServiceEventIndex;
+}
+
+export class UnknownServiceError extends Error {}
+
+export async function startModelArtsEmulator(options: ModelArtsEmulatorOptions = {}): Promise<ModelArtsEmulatorHandle> {
+  const account = options.account ?? huaweiAccount();
+  const seed = options.seed ?? 1;
+  const now = options.dataset?.now ?? options.now ?? Math.floor(Date.now() / 60_000) * 60_000;
+  const firstUser = account.users[0];
+  const original =
+    options.dataset ??
+    generateModelArtsDataset({
+      seed,
+      now,
+      scale: options.scale ?? 1,
+      projectId: account.projectId,
+      domainId: account.domainId,
+      ownerUserId: firstUser?.id ?? account.domainId,
+    });
+  const pristine = cloneDataset(original);
+  let services = load(pristine);
+
+  const knobs = new KnobController<ModelArtsKnobs>(DEFAULT_FAULT_KNOBS, (input) =>
+    faultKnobsSchema.partial().strict().parse(input),
+  );
+  if (options.knobs) knobs.set(options.knobs);
+  const requestLog = new RequestLog();
+  const lifecycle = new EmulatorLifecycle();
+  const faultSeed = (seed ^ 0x5eed) >>> 0;
+  let faultRandom = mulberry32(faultSeed);
+
+  const verifier = createHuaweiAkskVerifier({
+    secretFor: (ak) => account.accessKeys.find((k) => k.accessKey === ak)?.secretKey,
+    ...(options.clock ? { now: options.clock } : {}),
+    maxClockSkewMs: options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
+  });
+
+  const resetData = () => {
+    services = load(cloneDataset(pristine));
+    faultRandom = mulberry32(faultSeed);
+  };
+
+  const appendEvents = (serviceId: string, events: unknown): number => {
+    const state = services.get(serviceId);
+    if (!state) throw new UnknownServiceError(`service ${serviceId} does not exist`);
+    for (const event of appendSchema.parse(events)) state.index.add(event);
+    return state.index.size;
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.use(rawBody);
+  app.use(
+    CONTROL_PREFIX,
+    controlRouter({
+      knobs,
+      requestLog,
+      resetData,
+      extend: (router) => {
+        router.get('/dataset', (_req, res) =>
+          sendJson(res, 200, { projectId: account.projectId, now, notable: original.notable, services: summaries() }),
+        );
+        router.post('/services/:service_id/events', (req, res) => {
+          const serviceId = String(req.params.service_id);
+          try {
+            const body = readJson(req);
+            const total = appendEvents(serviceId, body);
+            sendJson(res, 201, { service_id: serviceId, appended: Array.isArray(body) ? body.length : 0, total_count: total });
+          } catch (error) {
+            if (error instanceof UnknownServiceError) sendJson(res, 404, { error: error.message });
+            else sendControlError(res, error);
+          }
+        });
+      },
+    }),
+  );
+  app.use(requestLogger(requestLog));
+  app.use(faultInjection({ knobs, random: () => faultRandom(), lifecycle, errorFor: modelArtsErrorForStatus }));
+  const auth = huaweiGatewayAuth({ verifier, ...(options.tokens ? { tokens: options.tokens } : {}) });
+
+  app.get('/v1/:project_id/services', auth, (req, res) => {
+    if (!projectAllowed(req, res)) return;
+    let page: number;
+    let limit: number;
+    let matches: ServiceState[];
+    try {
+      const q = new QueryParams(splitRawUrl(req.originalUrl).rawQuery);
+      const serviceId = q.string('service_id');
+      const serviceName = q.string('service_name');
+      const modelId = q.string('model_id');
+      const workspaceId = q.string('workspace_id') ?? DEFAULT_WORKSPACE_ID;
+      const inferType = q.oneOf('infer_type', INFER_TYPES);
+      const status = q.oneOf('status', SERVICE_STATUSES);
+      page = q.integer('offset') ?? 0;
+      limit = q.integer('limit', { min: 1, max: MAX_PAGE_LIMIT }) ?? DEFAULT_PAGE_LIMIT;
+      const sortBy = q.oneOf('sort_by', SERVICE_SORT_KEYS) ?? 'publish_at';
+      const order = q.oneOf('order', ORDERS) ?? 'desc';
+      matches = [...services.values()].filter(
+        ({ service, models }) =>
+          (serviceId === undefined || service.service_id === serviceId) &&
+          (serviceName === undefined || service.service_name.includes(serviceName)) &&
+          (modelId === undefined || models.some((m) => m.model_id === modelId)) &&
+          service.workspace_id === workspaceId &&
+          (inferType === undefined || service.infer_type === inferType) &&
+          (status === undefined || service.status === status),
+      );
+      matches.sort((a, b) => compareServices(a.service, b.service, sortBy));
+      if (order === 'desc') matches.reverse();
+    } catch (error) {
+      if (sendParamError(res, error)) return;
+      throw error;
+    }
+    const pageItems = page * limit >= matches.length ? [] : matches.slice(page * limit, page * limit + limit);
+    const body = {
+      total_count: matches.length,
+      count: pageItems.length,
+      services: pageItems.map(({ service }) => ({ ...service })),
+    };
+    sendOk(res, knobs.get(), body, () => ({
+      total_count: String(matches.length),
+      count: null,
+      services: Object.fromEntries(pageItems.map(({ service }) => [service.service_id, service.service_name])),
+    }));
+  });
+
+  app.get('/v1/:project_id/services/:service_id/events', auth, (req, res) => {
+    if (!projectAllowed(req, res)) return;
+    let query: Parameters<ServiceEventIndex['query']>[0];
+    try {
+      const q = new QueryParams(splitRawUrl(req.originalUrl).rawQuery);
+      const eventType = q.oneOf('event_type', EVENT_TYPES);
+      const startTime = q.integer('start_time');
+      const endTime = q.integer('end_time');
+      if (startTime !== undefined && endTime !== undefined && startTime > endTime) {
+        throw new ParamError(`start_time ${startTime} is after end_time ${endTime}`);
+      }
+      q.oneOf('sort_by', ['occur_time'] as const);
+      query = {
+        ...(eventType ? { eventType } : {}),
+        ...(startTime !== undefined ? { startTime } : {}),
+        ...(endTime !== undefined ? { endTime } : {}),
+        order: q.oneOf('order', ORDERS) ?? 'desc',
+        page: q.integer('offset') ?? 0,
+        limit: q.integer('limit', { min: 1, max: MAX_PAGE_LIMIT }) ?? DEFAULT_PAGE_LIMIT,
+      };
+    } catch (error) {
+      if (sendParamError(res, error)) return;
+      throw error;
+    }
+    const serviceId = String(req.params.service_id);
+    const state = services.get(serviceId);
+    if (!state) {
+      const e = modelArtsError(404, MODELARTS_ERRORS.serviceNotFound, `Service ${serviceId} does not exist.`);
+      sendJson(res, e.status, e.body);
+      return;
+    }
+    const { total, events } = state.index.query(query);
+    // Key order as in the page's example response.
+    const body = {
+      service_id: state.service.service_id,
+      service_name: state.service.service_name,
+      count: events.length,
+      total_count: total,
+      events,
+    };
+    sendOk(res, knobs.get(), body, () => ({
+      service_id: state.service.service_id,
+      service_name: null,
+      count: String(events.length),
+      total_count: String(total),
+      events: Object.fromEntries(events.map((e, i) => [String(i), e])),
+    }));
+  });
+
+  app.use((_req, res) =>
+    sendJson(res, 404, apigwError('APIGW.0101', 'The API does not exist or has not been published in the environment')),
+  );
+  app.use(errorHandler(modelArtsErrorForStatus));
+
+  const listening = await listen(app, { host: options.host ?? '127.0.0.1', port: options.port ?? 0, lifecycle });
+
+  return {
+    name: 'huawei-modelarts',
+    url: listening.url,
+    account,
+    projectId: account.projectId,
+    now,
+    notable: original.notable,
+    close: () => listening.close(),
+    knobs: () => knobs.get(),
+    setKnobs: (patch) => knobs.set(patch),
+    resetKnobs: () => knobs.reset(),
+    requests: () => requestLog.counts(),
+    resetRequests: () => requestLog.reset(),
+    services: () => [...services.values()].map(({ service }) => ({ ...service })),
+    summaries,
+    events: (serviceId) => {
+      const state = services.get(serviceId);
+      if (!state) throw new UnknownServiceError(`service ${serviceId} does not exist`);
+      return state.index.list();
+    },
+    appendEvents: (serviceId, events) => appendEvents(serviceId, events),
+    reset: () => {
+      knobs.reset();
+      requestLog.reset();
+      resetData();
+    },
+  };
+
+  function summaries(): ModelArtsServiceSummary[] {
+    return [...services.values()].map(({ service, models, index }) => ({
+      service_id: service.service_id,
+      service_name: service.service_name,
+      workspace_id: service.workspace_id,
+      status: service.status,
+      infer_type: service.infer_type,
+      models: models.map((m) => ({ ...m })),
+      event_count: index.size,
+    }));
+  }
+
+  /** 403 for any project but the account's, or one the caller is not scoped to. */
+  function projectAllowed(req: Request, res: Response): boolean {
+    const projectId = String(req.params.project_id);
+    const reason =
+      projectId !== account.projectId
+        ? `Project ${projectId} does not exist or is not accessible with these credentials.`
+        : projectMismatch(huaweiCaller(res), projectId);
+    if (reason === undefined) return true;
+    const e = modelArtsError(403, MODELARTS_ERRORS.forbiddenProject, reason);
+    sendJson(res, e.status, e.body);
+    return false;
+  }
+}
+
+function sendParamError(res: Response, error: unknown): boolean {
+  if (!(error instanceof ParamError)) return false;
+  const e = modelArtsError(400, MODELARTS_ERRORS.badParameter, `Parameter error: ${error.message}`);
+  sendJson(res, e.status, e.body);
+  return true;
+}
+
+function compareServices(a: ModelArtsService, b: ModelArtsService, key: (typeof SERVICE_SORT_KEYS)[number]): number {
+  const primary =
+    key === 'service_name'
+      ? a.service_name < b.service_name
+        ? -1
+        : a.service_name > b.service_name
+          ? 1
+          : 0
+      : a[key] - b[key];
+  if (primary !== 0) return primary;
+  return a.service_id < b.service_id ? -1 : a.service_id > b.service_id ? 1 : 0;
+}
+
+function load(dataset: ModelArtsDataset): Map<string, ServiceState> {
+  const map = new Map<string, ServiceState>();
+  for (const { service, models, events } of dataset.services) {
+    map.set(service.service_id, { service, models, index: new ServiceEventIndex(events) });
+  }
+  return map;
+}

@@ -1,0 +1,58 @@
+import type { GraphQLError } from 'graphql';
+import type { EventKind } from '../model/event.model.js';
+import type { EventSource, SourceSession } from '../sources/source.js';
+import type { Timeline } from '../timeline/timeline.js';
+import { badUserInput } from './errors.js';
+
+/**
+ * Everything one GraphQL request sees. Sessions (and the DataLoaders inside them) are made
+ * here, per request, on first use; nothing request-scoped outlives the request.
+ */
+export class RequestContext {
+  /** Failures that leave the data intact (one source of many); appended to `errors[]`. */
+  readonly partialErrors: GraphQLError[] = [];
+  private readonly sessions = new Map<string, SourceSession>();
+
+  constructor(
+    readonly sources: readonly EventSource[],
+    readonly timeline: Timeline,
+  ) {}
+
+  allSessions(): SourceSession[] {
+    return this.sources.map((source) => this.sessionOf(source));
+  }
+
+  /** The session of a source named by a client; a clear BAD_USER_INPUT when there is none. */
+  sessionFor(kind: EventKind, name: string | undefined | null, argument = 'source'): SourceSession {
+    const ofKind = this.sources.filter((source) => source.kind === kind);
+    if (name == null) {
+      if (ofKind.length === 1) return this.sessionOf(ofKind[0]!);
+      throw badUserInput(
+        ofKind.length === 0
+          ? `no ${kind} source is configured`
+          : `${argument} is required: ${ofKind.length} ${kind} sources are configured (${ofKind.map((s) => s.name).join(', ')})`,
+        argument,
+      );
+    }
+    const source = this.sources.find((candidate) => candidate.name === name);
+    if (!source) {
+      throw badUserInput(`unknown source "${name}"; configured: ${this.sources.map((s) => s.name).join(', ') || 'none'}`, argument);
+    }
+    if (source.kind !== kind) throw badUserInput(`source "${name}" is a ${source.kind} source, not ${kind}`, argument);
+    return this.sessionOf(source);
+  }
+
+  sessionByName(name: string): SourceSession | undefined {
+    const source = this.sources.find((candidate) => candidate.name === name);
+    return source && this.sessionOf(source);
+  }
+
+  private sessionOf(source: EventSource): SourceSession {
+    let session = this.sessions.get(source.name);
+    if (!session) {
+      session = source.openSession();
+      this.sessions.set(source.name, session);
+    }
+    return session;
+  }
+}

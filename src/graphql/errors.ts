@@ -1,0 +1,43 @@
+import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { TimelineInputError } from '../timeline/timeline.errors.js';
+import { UpstreamError } from '../upstream/upstream.errors.js';
+
+export function badUserInput(message: string, argument?: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: ApolloServerErrorCode.BAD_USER_INPUT, ...(argument ? { argument } : {}) },
+  });
+}
+
+/** The extensions an upstream failure carries, in `errors[]` and in `SourceStatus.error`. */
+export function upstreamExtensions(error: UpstreamError): Record<string, unknown> {
+  return {
+    code: error.code,
+    source: error.source,
+    ...(error.status !== undefined ? { upstreamStatus: error.status } : {}),
+    ...(error.upstreamCode !== undefined ? { upstreamCode: error.upstreamCode } : {}),
+  };
+}
+
+export function upstreamGraphQLError(error: UpstreamError, path?: readonly (string | number)[]): GraphQLError {
+  return new GraphQLError(error.message, { path, originalError: error, extensions: upstreamExtensions(error) });
+}
+
+/**
+ * Apollo's `formatError`: errors from the layers below GraphQL get their public code here,
+ * in one place, so resolvers can simply let them fly.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof UpstreamError) {
+    return { ...formatted, message: original.message, extensions: upstreamExtensions(original) };
+  }
+  if (original instanceof TimelineInputError) {
+    return {
+      ...formatted,
+      message: original.message,
+      extensions: { code: ApolloServerErrorCode.BAD_USER_INPUT, argument: original.argument },
+    };
+  }
+  return formatted;
+}

@@ -1,0 +1,76 @@
+/**
+ * `npm start`: eventgraph from a configuration file (--config FILE or EVENTGRAPH_CONFIG), or
+ * in demo mode against in-process emulators when there is none.
+ */
+import { ConfigError, loadConfigFile, resolveConfigPath } from './config/config.loader.js';
+import type { Config } from './config/config.schema.js';
+import { demoConfig } from './config/demo.config.js';
+import { startEmulators, type RunningEmulators } from './emulators/emulators.js';
+import { startServer } from './server/server.js';
+import { createSources } from './sources/source-registry.js';
+
+const USAGE = 'usage: npm start [-- --config FILE]   (or set EVENTGRAPH_CONFIG; with neither, demo mode)';
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
+  const unknown = args.filter((arg, i) => !arg.startsWith('--config') && args[i - 1] !== '--config');
+  if (unknown.length > 0) fail(`unknown argument ${unknown.map((a) => `"${a}"`).join(', ')}\n${USAGE}`);
+
+  const configPath = resolveConfigPath(args, process.env);
+  const fileConfig = configPath === undefined ? undefined : await loadConfigFile(configPath);
+  const port = portFromEnv() ?? fileConfig?.server.port ?? 4000;
+
+  const server = await startServer({ port, host: fileConfig?.server.host, cursorSecret: fileConfig?.server.cursorSecret });
+  let emulators: RunningEmulators | undefined;
+  let config: Config;
+  if (fileConfig) {
+    config = fileConfig;
+  } else {
+    emulators = await startEmulators();
+    config = demoConfig(emulators, port);
+  }
+  server.setSources(createSources(config.sources));
+
+  console.log(`eventgraph: GraphiQL and the GraphQL endpoint at ${server.url}`);
+  console.log(`sources: ${config.sources.map((source) => `${source.name} (${source.kind})`).join(', ')}`);
+  if (emulators) {
+    console.log('demo mode (no configuration given); emulators on loopback:');
+    for (const emulator of emulators.list()) console.log(`  ${emulator.name.padEnd(18)} ${emulator.url}`);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: finishing in-flight requests, then exiting`);
+    await server.stop();
+    await emulators?.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+function portFromEnv(): number | undefined {
+  const value = process.env.PORT;
+  if (value === undefined || value === '') return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`PORT must be a port number (0-65535), got "${value}"`);
+  return port;
+}
+
+function fail(message: string): never {
+  console.error(`eventgraph: ${message}`);
+  process.exit(2);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) fail(`configuration refused:\n${error.message}`);
+  if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') fail(`cannot listen: ${error.message}`);
+  console.error(error);
+  process.exit(1);
+});

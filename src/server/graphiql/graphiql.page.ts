@@ -1,0 +1,81 @@
+import type { GraphiqlPageAssets } from './graphiql.assets.js';
+
+export interface GraphiqlPageOptions {
+  readonly title: string;
+  /** Where the page's fetcher sends operations (the GraphQL endpoint). */
+  readonly endpoint: string;
+  readonly defaultQuery: string;
+  /** URL prefix under which the assets' `urlPath`s are served. */
+  readonly assetsBase: string;
+  readonly assets: GraphiqlPageAssets;
+}
+
+/**
+ * The policy is what keeps the page offline: anything GraphiQL, a plugin or a future edit
+ * tries to load from another host is refused by the browser and reported in its console,
+ * instead of quietly working on a developer's laptop and hanging on an air-gapped host.
+ *
+ * - No inline script: the bootstrap is a separate same-origin file (graphiql.boot.ts).
+ * - `data:` fonts and images: graphiql.min.css embeds Roboto, Fira Code and a few PNGs as
+ *   data URIs. They are part of a same-origin stylesheet and cause no network request.
+ * - `'unsafe-inline'` styles: GraphiQL's dialogs (Settings, Short Keys) use
+ *   react-remove-scroll, which injects a `<style>` element whose nonce the UMD bundle gives
+ *   no way to set. Inline CSS still cannot reach another host: `@import` is held to
+ *   style-src's 'self', `url()` to font-src and img-src.
+ * - `connect-src 'self'`: operations and introspection go to this server only.
+ */
+export const GRAPHIQL_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "font-src 'self' data:",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'self'",
+].join('; ');
+
+export function renderGraphiqlPage(options: GraphiqlPageOptions): string {
+  const config = {
+    title: options.title,
+    endpoint: options.endpoint,
+    defaultQuery: options.defaultQuery,
+  };
+  const href = (urlPath: string): string => escapeHtml(`${options.assetsBase}${urlPath}`);
+  const stylesheets = options.assets.stylesheets
+    .map((urlPath) => `<link rel="stylesheet" href="${href(urlPath)}">`)
+    .join('\n    ');
+  // `defer` keeps document order (React, ReactDOM, GraphiQL, boot) without blocking parsing.
+  const scripts = options.assets.scripts
+    .map((urlPath) => `<script defer src="${href(urlPath)}"></script>`)
+    .join('\n    ');
+  return `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <meta name="robots" content="noindex">
+    <title>${escapeHtml(options.title)}</title>
+    ${stylesheets}
+  </head>
+  <body>
+    <div id="graphiql">Loading GraphiQL…</div>
+    <noscript>GraphiQL needs JavaScript.</noscript>
+    <script type="application/json" id="graphiql-config">${jsonForScriptBlock(config)}</script>
+    ${scripts}
+  </body>
+</html>
+`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+// A script element's content ends at the first `</script`, whatever the JSON says; escaping
+// every `<` (valid JSON either way) keeps a default query containing it inside the block.
+function jsonForScriptBlock(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
+}

@@ -1,0 +1,195 @@
+import DataLoader from 'dataloader';
+import type { ModelArtsSourceConfig } from '../../config/config.schema.js';
+import { EventKind, SortDirection, Vendor, type DeploymentEventRecord } from '../../model/event.model.js';
+import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
+import type { Stream, StreamChunk, StreamPlan, StreamQuery, StreamReader } from '../../timeline/stream.js';
+import { encodeEventId } from '../event-id.js';
+import type { EventSource, SourceSession } from '../source.js';
+import { ModelArtsClient, type ListServiceEventsParams, type ListServicesParams } from './modelarts.client.js';
+import {
+  EventNumbering,
+  eventTypeFor,
+  streamKeyOf,
+  toDeploymentEvent,
+  toDeploymentService,
+  type DeploymentServiceRecord,
+  type ServiceRef,
+} from './modelarts.mapper.js';
+import type { DeploymentService, ServiceEvents, ServiceList } from './modelarts.schemas.js';
+
+/** The documented maximum page of both list calls (seed 003: `limit` defaults to 1000). */
+const MAX_PAGE = 1000;
+
+/**
+ * Huawei ModelArts deployment events (VENDORS.md §4). One stream per service; the services
+ * come from the service list, or from `scope.services` when the configuration names them.
+ */
+export class ModelArtsSource implements EventSource {
+  readonly kind = EventKind.DEPLOYMENT;
+  readonly vendor = Vendor.HUAWEI_CLOUD;
+  readonly name: string;
+  readonly endpoint: string;
+  readonly projectId: string;
+  readonly client: ModelArtsClient;
+
+  constructor(private readonly config: ModelArtsSourceConfig) {
+    this.name = config.name;
+    this.endpoint = config.endpoint;
+    this.projectId = config.scope.projectId;
+    this.client = new ModelArtsClient(config);
+  }
+
+  openSession(): ModelArtsSession {
+    return new ModelArtsSession(this, this.config.scope.services);
+  }
+}
+
+/** One GraphQL request's view of a ModelArts source: it counts calls and batches lookups. */
+export class ModelArtsSession implements SourceSession {
+  upstreamCalls = 0;
+  private allServices: Promise<DeploymentService[]> | undefined;
+
+  /**
+   * `DeploymentEvent.service` goes through here: however many events a page holds, the
+   * service list is read once per request.
+   */
+  readonly services = new DataLoader<string, DeploymentServiceRecord | null>(async (ids) => {
+    const byId = new Map((await this.listAllServices()).map((service) => [service.service_id, service]));
+    return ids.map((id) => {
+      const service = byId.get(id);
+      return service ? toDeploymentService(service) : null;
+    });
+  });
+
+  constructor(
+    readonly source: ModelArtsSource,
+    private readonly allowList: readonly string[] | undefined,
+  ) {}
+
+  async streams(): Promise<Stream[]> {
+    const services = await this.listAllServices();
+    const names = new Map(services.map((service) => [service.service_id, service.service_name]));
+    // A configured id that the list does not return still gets a stream, so that a typo
+    // surfaces as the upstream's "no such service" error instead of silence.
+    const ids = this.allowList ?? services.map((service) => service.service_id);
+    return ids.map(
+      (serviceId) =>
+        new ServiceEventStream(this, {
+          sourceName: this.source.name,
+          projectId: this.source.projectId,
+          serviceId,
+          serviceName: names.get(serviceId) ?? serviceId,
+        }),
+    );
+  }
+
+  async findEvent(naturalId: readonly unknown[]): Promise<DeploymentEventRecord | null> {
+    const [serviceId, at] = naturalId;
+    if (typeof serviceId !== 'string' || typeof at !== 'number' || !Number.isSafeInteger(at)) {
+      return null;
+    }
+    if (this.allowList && !this.allowList.includes(serviceId)) return null;
+    // Every event of that millisecond, oldest first, numbered the way the timeline numbers them.
+    const page = await this.listServiceEvents(serviceId, { startTime: at, endTime: at, order: 'asc', limit: MAX_PAGE });
+    const numbering = new EventNumbering();
+    const service = this.refOf(page);
+    const wanted = encodeEventId(this.source.name, naturalId);
+    return page.events.map((event) => toDeploymentEvent(service, event, numbering)).find((event) => event.id === wanted) ?? null;
+  }
+
+  /** The native `deploymentServices` query: one upstream call, as asked. */
+  async listServices(params: ListServicesParams): Promise<ServiceList> {
+    this.upstreamCalls += 1;
+    return this.source.client.listServices(params);
+  }
+
+  /** The native `deploymentEvents` query, and every stream page. */
+  async listServiceEvents(serviceId: string, params: ListServiceEventsParams): Promise<ServiceEvents> {
+    this.upstreamCalls += 1;
+    return this.source.client.listServiceEvents(serviceId, params);
+  }
+
+  refOf(page: ServiceEvents): ServiceRef {
+    return {
+      sourceName: this.source.name,
+      projectId: this.source.projectId,
+      serviceId: page.service_id,
+      serviceName: page.service_name,
+    };
+  }
+
+  private listAllServices(): Promise<DeploymentService[]> {
+    this.allServices ??= (async () => {
+      const services: DeploymentService[] = [];
+      for (let page = 0; ; page += 1) {
+        const answer = await this.listServices({ offset: page, limit: MAX_PAGE });
+        services.push(...answer.services);
+        if (answer.services.length < MAX_PAGE || services.length >= answer.total_count) return services;
+      }
+    })();
+    return this.allServices;
+  }
+}
+
+/** The events of one service, read page by page (`offset` is a page index). */
+class ServiceEventStream implements Stream {
+  readonly key: string;
+  readonly sourceName: string;
+
+  constructor(
+    private readonly session: ModelArtsSession,
+    private readonly service: ServiceRef,
+  ) {
+    this.key = streamKeyOf(service);
+    this.sourceName = service.sourceName;
+  }
+
+  plan(filter: EventFilter): StreamPlan {
+    const upstream: FilterField[] = ['since', 'until'];
+    // Deployment events name no actor, so an actor filter rules every one of them out.
+    if (filter.actor !== undefined) return { skip: true, upstream };
+    // `resource` is the service name: the stream either is that service or is not.
+    if (filter.resource !== undefined) {
+      if (filter.resource !== this.service.serviceName) return { skip: true, upstream };
+      upstream.push('resource');
+    }
+    const eventType = eventTypeFor(filter.outcomes);
+    if (eventType === 'none') return { skip: true, upstream };
+    if (filter.outcomes) upstream.push('outcomes');
+    return { skip: false, upstream };
+  }
+
+  open(query: StreamQuery): StreamReader {
+    const ascending = query.order === SortDirection.ASC;
+    // Keyset pushdown: the window starts at the cursor's millisecond, inclusive, so every
+    // page of a walk is a first page upstream; the timeline drops the ties already served.
+    let startTime = query.since;
+    let endTime = query.until;
+    if (query.after && ascending) startTime = Math.max(startTime ?? query.after.at, query.after.at);
+    if (query.after && !ascending) endTime = Math.min(endTime, query.after.at);
+    const eventType = eventTypeFor(query.filter.outcomes);
+    const params: ListServiceEventsParams = {
+      startTime,
+      endTime,
+      eventType: eventType === null || eventType === 'none' ? undefined : eventType,
+      order: ascending ? 'asc' : 'desc',
+      limit: Math.min(MAX_PAGE, Math.max(query.want, 1)),
+    };
+    const numbering = new EventNumbering();
+    let page = 0;
+    let seen = 0;
+    return {
+      next: async (): Promise<StreamChunk> => {
+        const answer = await this.session.listServiceEvents(this.service.serviceId, { ...params, offset: page });
+        page += 1;
+        seen += answer.events.length;
+        const ref = { ...this.session.refOf(answer), serviceName: answer.service_name || this.service.serviceName };
+        return {
+          events: answer.events.map((event) => toDeploymentEvent(ref, event, numbering)),
+          done: answer.events.length < params.limit! || seen >= answer.total_count,
+          total: answer.total_count,
+        };
+      },
+    };
+  }
+}

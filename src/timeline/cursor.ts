@@ -1,0 +1,120 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { EventKey } from './stream.js';
+import { TimelineInputError } from './timeline.errors.js';
+
+/**
+ * What a cursor carries. It is a keyset position, never "find this edge again" and never an
+ * offset: a page after it re-reads nothing before it.
+ */
+export interface CursorState {
+  /** Hash of the filter and order the cursor was made for. */
+  query: string;
+  /** Hash of the source names in play when it was made. */
+  sources: string;
+  /** The snapshot time pinned by the first page. */
+  asOf: number;
+  /** The last edge handed out. */
+  key: EventKey;
+  /** The total pinned by the first page, when it was known. */
+  total: number | null;
+  /**
+   * Streams (or whole sources, as `source:<name>`) that failed on an earlier page and are
+   * behind `key`: they resume from their own position, null meaning from the start.
+   */
+  lags: Record<string, EventKey | null>;
+}
+
+type KeyTuple = [number, string, string];
+
+interface CursorWire {
+  v: 1;
+  q: string;
+  s: string;
+  a: number;
+  k: KeyTuple;
+  t: number | null;
+  l?: Record<string, KeyTuple | null>;
+}
+
+const toTuple = (key: EventKey): KeyTuple => [key.at, key.stream, key.id];
+const fromTuple = ([at, stream, id]: KeyTuple): EventKey => ({ at, stream, id });
+
+const isTuple = (value: unknown): value is KeyTuple =>
+  Array.isArray(value) &&
+  value.length === 3 &&
+  Number.isFinite(value[0]) &&
+  typeof value[1] === 'string' &&
+  typeof value[2] === 'string';
+
+/** A short, stable digest of a JSON-able value, for the query and source hashes. */
+export function digest(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 16);
+}
+
+/**
+ * Cursors are signed so that a tampered one is refused rather than silently serving some
+ * other slice of the timeline. The key comes from `server.cursorSecret`, or is random per
+ * process (then cursors do not outlive a restart).
+ */
+export class CursorCodec {
+  private readonly secret: Buffer;
+
+  constructor(secret?: string) {
+    this.secret = secret ? Buffer.from(secret) : randomBytes(32);
+  }
+
+  encode(state: CursorState): string {
+    const wire: CursorWire = {
+      v: 1,
+      q: state.query,
+      s: state.sources,
+      a: state.asOf,
+      k: toTuple(state.key),
+      t: state.total,
+    };
+    const lags = Object.entries(state.lags);
+    if (lags.length > 0) wire.l = Object.fromEntries(lags.map(([name, key]) => [name, key && toTuple(key)]));
+    const payload = Buffer.from(JSON.stringify(wire)).toString('base64url');
+    return `${payload}.${this.sign(payload)}`;
+  }
+
+  /** `argument` names the GraphQL argument in the error (`after` or `before`). */
+  decode(cursor: string, argument: string): CursorState {
+    const [payload, signature, ...rest] = cursor.split('.');
+    if (!payload || !signature || rest.length > 0) {
+      throw new TimelineInputError(`${argument}: not a cursor of this API`, argument);
+    }
+    const expected = Buffer.from(this.sign(payload));
+    const given = Buffer.from(signature);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      throw new TimelineInputError(`${argument}: the cursor was altered, or was issued by another server`, argument);
+    }
+    let wire: CursorWire;
+    try {
+      wire = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as CursorWire;
+    } catch {
+      throw new TimelineInputError(`${argument}: not a cursor of this API`, argument);
+    }
+    if (
+      wire.v !== 1 ||
+      !isTuple(wire.k) ||
+      !Number.isFinite(wire.a) ||
+      (wire.t !== null && !Number.isInteger(wire.t)) ||
+      !Object.values(wire.l ?? {}).every((key) => key === null || isTuple(key))
+    ) {
+      throw new TimelineInputError(`${argument}: unsupported cursor version or shape`, argument);
+    }
+    return {
+      query: wire.q,
+      sources: wire.s,
+      asOf: wire.a,
+      key: fromTuple(wire.k),
+      total: wire.t,
+      lags: Object.fromEntries(Object.entries(wire.l ?? {}).map(([name, key]) => [name, key && fromTuple(key)])),
+    };
+  }
+
+  private sign(payload: string): string {
+    return createHmac('sha256', this.secret).update(payload).digest('base64url').slice(0, 22);
+  }
+}

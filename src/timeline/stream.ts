@@ -1,0 +1,59 @@
+import type { EventRecord, SortDirection } from '../model/event.model.js';
+import type { EventFilter, FilterField } from './event-filter.js';
+
+/**
+ * A stream is one independently paginated upstream query ("events of service X",
+ * "trigger logs of repo Y"). A configured source expands into streams; the timeline
+ * merges them. Streams know their vendor; the timeline knows none.
+ */
+export interface Stream {
+  /** Unique across every source, stable across requests: it orders ties and keys cursors. */
+  readonly key: string;
+  readonly sourceName: string;
+  /** Which filter fields this stream can push upstream, and whether any event could match. */
+  plan(filter: EventFilter): StreamPlan;
+  open(query: StreamQuery): StreamReader;
+}
+
+export interface StreamPlan {
+  /** True when no event of this stream can match: the stream makes no upstream call. */
+  skip: boolean;
+  /** Active filter fields the upstream applies; the timeline applies every active field again. */
+  upstream: FilterField[];
+}
+
+/** A position in the merged order: by occurredAt, then stream key, then event id. */
+export interface EventKey {
+  at: number;
+  stream: string;
+  id: string;
+}
+
+export interface StreamQuery {
+  order: SortDirection;
+  /** Inclusive time window in epoch ms; `until` is always set (at most the snapshot time). */
+  since?: number;
+  until: number;
+  /** Read only events strictly after this key in `order`. */
+  after?: EventKey;
+  filter: EventFilter;
+  /** How many events the merge may take from this stream: a hint for the upstream page size. */
+  want: number;
+}
+
+export interface StreamChunk {
+  /** In `order`. May include events outside the window or at/before `after`: the timeline drops them. */
+  events: EventRecord[];
+  /** True when the stream has nothing more in this direction. */
+  done: boolean;
+  /**
+   * On the first chunk: how many events the upstream holds for the window and the pushed-down
+   * filters, when it says; null when it cannot tell.
+   */
+  total?: number | null;
+}
+
+/** Each `next()` is one upstream call. */
+export interface StreamReader {
+  next(): Promise<StreamChunk>;
+}

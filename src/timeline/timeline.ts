@@ -1,0 +1,357 @@
+import { SortDirection, type EventRecord } from '../model/event.model.js';
+import type { EventSource, SourceSession } from '../sources/source.js';
+import { UpstreamError } from '../upstream/upstream.errors.js';
+import { CursorCodec, digest, type CursorState } from './cursor.js';
+import { activeFields, canonicalFilter, matchesFilter, type EventFilter, type FilterField } from './event-filter.js';
+import { compareKeys, keyOf, reverse } from './event-order.js';
+import type { EventKey, Stream, StreamReader } from './stream.js';
+import { TimelineInputError } from './timeline.errors.js';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 500;
+
+export interface TimelineRequest {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+  filter: EventFilter;
+  order: SortDirection;
+}
+
+export enum SourceState {
+  /** Every stream answered. */
+  OK = 'OK',
+  /** Some streams failed; the others' events are in the page. */
+  PARTIAL = 'PARTIAL',
+  /** Nothing came back from this source. */
+  FAILED = 'FAILED',
+  /** The filter rules the source out: no upstream call was made for it. */
+  SKIPPED = 'SKIPPED',
+}
+
+export interface SourceReport {
+  source: EventSource;
+  status: SourceState;
+  /** Events of this page that came from the source. */
+  events: number;
+  upstreamCalls: number;
+  /** Active filter fields the upstream applied; the rest were applied here. */
+  upstreamFilters: FilterField[];
+  localFilters: FilterField[];
+  streams: number;
+  failedStreams: number;
+  error: UpstreamError | null;
+}
+
+export interface TimelineEdge {
+  cursor: string;
+  node: EventRecord;
+}
+
+export interface TimelinePage {
+  edges: TimelineEdge[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number | null;
+  asOf: number;
+  sources: SourceReport[];
+  /** One per failed source, for `errors[]`. */
+  errors: UpstreamError[];
+}
+
+/** One stream being read for this page. */
+interface Lane {
+  stream: Stream;
+  reader: StreamReader;
+  report: SourceReport;
+  /** Where the stream resumed: it yields only events after this key. */
+  start: EventKey | undefined;
+  /** The stream resumed behind the cursor, after an earlier failure. */
+  startedBehind: boolean;
+  buffer: EventRecord[];
+  done: boolean;
+  failed: UpstreamError | null;
+  last: EventKey | undefined;
+  total: number | null | undefined;
+  localOnly: boolean;
+}
+
+const sourceLagKey = (name: string) => `source:${name}`;
+
+/**
+ * The timeline engine: plans streams, pushes filters down, reads pages and merges them
+ * k-way into one total order, with keyset cursors. It knows no vendor and no GraphQL.
+ */
+export class Timeline {
+  constructor(private readonly cursors: CursorCodec) {}
+
+  async page(request: TimelineRequest, sessions: SourceSession[], now = Date.now()): Promise<TimelinePage> {
+    const { filter, order } = request;
+    const backward = request.last != null || request.before != null;
+    const limit = this.pageSize(request, backward);
+    this.checkFilter(filter, sessions);
+
+    const selected = sessions.filter((session) => isSelected(session.source, filter));
+    const queryHash = digest([canonicalFilter(filter), order]);
+    const sourcesHash = digest(selected.map((session) => session.source.name).sort());
+    const cursorText = backward ? request.before : request.after;
+    const cursor = cursorText == null ? undefined : this.cursors.decode(cursorText, backward ? 'before' : 'after');
+    if (cursor && cursor.query !== queryHash) {
+      throw new TimelineInputError(
+        `${backward ? 'before' : 'after'}: the cursor belongs to a query with another filter or order`,
+        backward ? 'before' : 'after',
+      );
+    }
+    if (cursor && cursor.sources !== sourcesHash) {
+      throw new TimelineInputError(
+        `${backward ? 'before' : 'after'}: the cursor was issued when other sources were configured; start again without it`,
+        backward ? 'before' : 'after',
+      );
+    }
+
+    const asOf = cursor?.asOf ?? now;
+    const until = Math.min(filter.until ?? asOf, asOf);
+    const readOrder = backward ? reverse(order) : order;
+    // Lags let a stream that failed earlier catch up. They are kept for forward paging
+    // only: a backward page starts every stream at the cursor (see README, "Partial failure").
+    const incomingLags = backward ? {} : (cursor?.lags ?? {});
+    const active = activeFields(filter);
+
+    const reports = new Map<string, SourceReport>();
+    for (const session of sessions) {
+      reports.set(session.source.name, {
+        source: session.source,
+        status: selected.includes(session) ? SourceState.OK : SourceState.SKIPPED,
+        events: 0,
+        upstreamCalls: 0,
+        upstreamFilters: [],
+        localFilters: selected.includes(session) ? active : [],
+        streams: 0,
+        failedStreams: 0,
+        error: null,
+      });
+    }
+
+    // Stream expansion may call the upstream (a service list): all sources at once.
+    const failedSources: string[] = [];
+    const expanded = await Promise.all(
+      selected.map(async (session) => {
+        try {
+          return { session, streams: await session.streams() };
+        } catch (error) {
+          if (!(error instanceof UpstreamError)) throw error;
+          const report = reports.get(session.source.name)!;
+          report.status = SourceState.FAILED;
+          report.error = error;
+          failedSources.push(session.source.name);
+          return { session, streams: [] };
+        }
+      }),
+    );
+
+    const lanes: Lane[] = [];
+    for (const { session, streams } of expanded) {
+      const report = reports.get(session.source.name)!;
+      for (const stream of streams) {
+        const plan = stream.plan(filter);
+        if (plan.skip) continue;
+        report.streams += 1;
+        report.upstreamFilters = active.filter((field) => plan.upstream.includes(field));
+        report.localFilters = active.filter((field) => !plan.upstream.includes(field));
+        const lag = laggingStart(incomingLags, stream);
+        const start = lag === undefined ? cursor?.key : (lag ?? undefined);
+        lanes.push({
+          stream,
+          report,
+          start,
+          startedBehind: lag !== undefined,
+          reader: stream.open({ order: readOrder, since: filter.since, until, after: start, filter, want: limit + 1 }),
+          buffer: [],
+          done: false,
+          failed: null,
+          last: undefined,
+          total: undefined,
+          localOnly: report.localFilters.length > 0,
+        });
+      }
+      if (report.status === SourceState.OK && report.streams === 0) report.status = SourceState.SKIPPED;
+    }
+
+    const window = { ...filter, until };
+    const fill = async (lane: Lane) => {
+      while (lane.buffer.length === 0 && !lane.done && !lane.failed) {
+        try {
+          const chunk = await lane.reader.next();
+          if (lane.total === undefined) lane.total = chunk.total ?? null;
+          lane.done = chunk.done;
+          lane.buffer = chunk.events.filter(
+            (event) =>
+              (lane.start === undefined || compareKeys(keyOf(event), lane.start, readOrder) > 0) &&
+              matchesFilter(event, window),
+          );
+        } catch (error) {
+          if (!(error instanceof UpstreamError)) throw error;
+          lane.failed = error;
+        }
+      }
+    };
+
+    await Promise.all(lanes.map(fill));
+
+    const emitted: Array<{ event: EventRecord; state: CursorState }> = [];
+    let global = cursor?.key;
+    while (emitted.length <= limit) {
+      let next: Lane | undefined;
+      for (const lane of lanes) {
+        const head = lane.buffer[0];
+        if (head && (!next || compareKeys(keyOf(head), keyOf(next.buffer[0]!), readOrder) < 0)) next = lane;
+      }
+      if (!next) break;
+      const event = next.buffer.shift()!;
+      const key = keyOf(event);
+      next.last = key;
+      if (!global || compareKeys(key, global, readOrder) > 0) global = key;
+      if (next.buffer.length === 0) await fill(next);
+      emitted.push({
+        event,
+        state: {
+          query: queryHash,
+          sources: sourcesHash,
+          asOf,
+          key: global,
+          total: null,
+          lags: backward ? {} : lagsAt(global, lanes, incomingLags, failedSources, cursor?.key, readOrder),
+        },
+      });
+    }
+
+    const page = emitted.slice(0, limit);
+    for (const { event } of page) reports.get(event.sourceName)!.events += 1;
+
+    for (const lane of lanes) {
+      if (!lane.failed) continue;
+      lane.report.failedStreams += 1;
+      lane.report.error ??= lane.failed;
+    }
+    for (const report of reports.values()) {
+      if (report.failedStreams > 0) {
+        report.status = report.failedStreams === report.streams ? SourceState.FAILED : SourceState.PARTIAL;
+      }
+    }
+    for (const session of sessions) reports.get(session.source.name)!.upstreamCalls = session.upstreamCalls;
+
+    const totalCount = cursor ? cursor.total : exactTotal(lanes, failedSources);
+    const edges = page.map(({ event, state }) => ({
+      node: event,
+      cursor: this.cursors.encode({ ...state, total: totalCount }),
+    }));
+    if (backward) edges.reverse();
+
+    const more = emitted.length > limit;
+    const lastState = page.at(-1)?.state;
+    const lagging = lastState !== undefined && Object.keys(lastState.lags).length > 0;
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: backward ? request.before != null : more || lagging,
+        hasPreviousPage: backward ? more : request.after != null,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+      totalCount,
+      asOf,
+      sources: [...reports.values()],
+      errors: [...reports.values()].flatMap((report) => (report.error ? [report.error] : [])),
+    };
+  }
+
+  private pageSize(request: TimelineRequest, backward: boolean): number {
+    if (request.first != null && request.last != null) {
+      throw new TimelineInputError('first and last cannot be used together', 'first');
+    }
+    if ((request.first != null || request.after != null) && backward) {
+      throw new TimelineInputError('page forward with first/after, or backward with last/before, not both', 'before');
+    }
+    const argument = backward ? 'last' : 'first';
+    const size = (backward ? request.last : request.first) ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE) {
+      throw new TimelineInputError(`${argument} must be between 0 and ${MAX_PAGE_SIZE}, got ${size}`, argument);
+    }
+    return size;
+  }
+
+  private checkFilter(filter: EventFilter, sessions: SourceSession[]): void {
+    if (filter.since !== undefined && filter.until !== undefined && filter.since > filter.until) {
+      throw new TimelineInputError('filter.since is later than filter.until', 'filter');
+    }
+    const known = new Set(sessions.map((session) => session.source.name));
+    const unknown = (filter.sources ?? []).filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      throw new TimelineInputError(
+        `filter.sources: unknown source ${unknown.map((name) => `"${name}"`).join(', ')}; configured: ${[...known].join(', ')}`,
+        'filter',
+      );
+    }
+  }
+}
+
+function isSelected(source: EventSource, filter: EventFilter): boolean {
+  return (
+    (!filter.kinds || filter.kinds.includes(source.kind)) &&
+    (!filter.vendors || filter.vendors.includes(source.vendor)) &&
+    (!filter.sources || filter.sources.includes(source.name))
+  );
+}
+
+/** undefined: not lagging; null: lagging from the very start; else the key to resume after. */
+function laggingStart(lags: Record<string, EventKey | null>, stream: Stream): EventKey | null | undefined {
+  if (stream.key in lags) return lags[stream.key];
+  const sourceLag = sourceLagKey(stream.sourceName);
+  if (sourceLag in lags) return lags[sourceLag];
+  return undefined;
+}
+
+/**
+ * Which streams are behind the cursor position `global` and must resume from their own
+ * position: those that failed on this page, those that started behind and have not caught
+ * up, and whole sources that could not even list their streams.
+ */
+function lagsAt(
+  global: EventKey,
+  lanes: Lane[],
+  incoming: Record<string, EventKey | null>,
+  failedSources: string[],
+  resumedFrom: EventKey | undefined,
+  order: SortDirection,
+): Record<string, EventKey | null> {
+  const lags: Record<string, EventKey | null> = {};
+  for (const name of failedSources) {
+    // The source's earlier stream lags still hold; the source as a whole resumes from
+    // where this page started.
+    for (const [key, lag] of Object.entries(incoming)) {
+      if (key.startsWith(`${name}/`) || key === sourceLagKey(name)) lags[key] = lag;
+    }
+    if (!(sourceLagKey(name) in lags)) lags[sourceLagKey(name)] = resumedFrom ?? null;
+  }
+  for (const lane of lanes) {
+    if (!lane.failed && !lane.startedBehind) continue;
+    const position = lane.last ?? lane.start;
+    const behind = position === undefined || compareKeys(position, global, order) < 0;
+    if (!behind) continue;
+    const head = lane.buffer[0];
+    const caughtUp = !lane.failed && (lane.done || (head !== undefined && compareKeys(keyOf(head), global, order) > 0));
+    if (!caughtUp) lags[lane.stream.key] = position ?? null;
+  }
+  return lags;
+}
+
+/** Exact when every stream told its total for the pushed-down filter, and nothing failed. */
+function exactTotal(lanes: Lane[], failedSources: string[]): number | null {
+  if (failedSources.length > 0) return null;
+  let total = 0;
+  for (const lane of lanes) {
+    if (lane.failed || lane.localOnly || typeof lane.total !== 'number') return null;
+    total += lane.total;
+  }
+  return total;
+}

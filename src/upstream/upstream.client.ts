@@ -1,0 +1,444 @@
+import {
+  BulkheadRejectedError,
+  DelegateBackoff,
+  ExponentialBackoff,
+  TaskCancelledError,
+  TimeoutStrategy,
+  bulkhead,
+  decorrelatedJitterGenerator,
+  handleWhen,
+  retry,
+  timeout,
+  type BulkheadPolicy,
+  type IBackoff,
+  type IRetryBackoffContext,
+  type RetryPolicy,
+  type TimeoutPolicy,
+} from 'cockatiel';
+import type { z } from 'zod';
+import type { HttpPolicy } from '../config/config.schema.js';
+import { UpstreamError, codeForStatus, type UpstreamErrorCode } from './upstream.errors.js';
+import { buildQueryString, parseRetryAfter } from './upstream.url.js';
+
+/**
+ * The upstream HTTP core: one small base class that every vendor client extends. The policy
+ * (timeouts, retries, concurrency, error mapping) lives here once; a vendor adapts it through
+ * the overridable hooks below (`willSendRequest`, `errorFor`, `didReceiveUnauthorized`,
+ * `cacheKeyFor`), in the manner of @apollo/datasource-rest's RESTDataSource.
+ */
+
+export type UpstreamMethod = 'GET' | 'POST';
+
+/** A request as a vendor client describes it: unsigned, relative to the source's base URL. */
+export interface UpstreamRequest {
+  method: UpstreamMethod;
+  /**
+   * Path below the base URL, already percent-encoded where a segment needs it (a client
+   * encodes the ids it puts in a path with `encodeURIComponent`).
+   */
+  path: string;
+  /** Undefined values are left out; everything else is sent, RFC 3986-encoded. */
+  query?: Record<string, string | number | undefined>;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Reads are retried; default true for GET and false for anything else. */
+  idempotent?: boolean;
+}
+
+/** The request as it goes on the wire, handed to `willSendRequest` on every attempt. */
+export interface PreparedRequest {
+  method: UpstreamMethod;
+  /** Final URL, query included. */
+  url: URL;
+  /** Lower-case names. Mutable: signing adds its headers here. */
+  headers: Record<string, string>;
+  /** '' when there is none; a signer hashes exactly this. */
+  body: string;
+}
+
+export interface UpstreamResponse<T> {
+  data: T;
+  status: number;
+  headers: Headers;
+}
+
+/** One observation per `request()` call (not per attempt), for metrics and tests. */
+export interface UpstreamCallInfo {
+  source: string;
+  method: UpstreamMethod;
+  path: string;
+  /** Status of the last HTTP answer, if any arrived. */
+  status?: number;
+  /** HTTP attempts made, retries and the re-authenticated retry included. */
+  attempts: number;
+  durationMs: number;
+  error?: Error;
+}
+
+export type UpstreamCallListener = (info: UpstreamCallInfo) => void;
+
+export interface UpstreamClientOptions {
+  /** Name of the configured source; every error carries it. */
+  sourceName: string;
+  baseUrl: string;
+  policy: HttpPolicy;
+  onCall?: UpstreamCallListener;
+  /**
+   * Calls allowed to wait for a concurrency slot before new ones are refused with
+   * UPSTREAM_RATE_LIMITED. Unbounded by default: the callers are GraphQL requests, already
+   * bounded by the server, and refusing part of a burst would turn a slow answer into a
+   * partial one. Set it where a caller can fan out without bound.
+   */
+  queueLimit?: number;
+}
+
+interface RawResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+export abstract class UpstreamClient {
+  readonly sourceName: string;
+  protected readonly baseUrl: URL;
+  protected readonly policy: HttpPolicy;
+  private readonly onCall: UpstreamCallListener | undefined;
+
+  /**
+   * Retries, for idempotent requests only. A POST that timed out may have been applied
+   * upstream, so only a request the caller marks as safe to repeat is repeated.
+   *
+   * Only transient failures are retried (429, 5xx, connection errors, timeouts; see
+   * `UpstreamError.transient`): a 4xx or an unreadable body will be the same next time.
+   *
+   * The wait is exponential with decorrelated jitter from `retryBaseDelayMs` (cockatiel's
+   * default generator, from Polly), so that many requests failing together do not come back
+   * together. When the upstream says how long to wait (`Retry-After`, on a 429 or 503) we
+   * wait that long instead: retrying sooner only earns another 429. Both are capped at
+   * `retryMaxDelayMs`, so one upstream cannot hold a GraphQL request hostage for an hour.
+   */
+  private readonly retryPolicy: RetryPolicy;
+
+  /**
+   * Concurrency limit per source, with a queue. Vendors throttle per account (Huawei's API
+   * gateway answers 429 beyond its per-user rate) and one GraphQL query can fan out to many
+   * streams; the bulkhead keeps our share polite. It wraps each attempt, not the whole call,
+   * so a request sleeping in backoff does not hold a slot that another could use.
+   */
+  private readonly bulkheadPolicy: BulkheadPolicy;
+
+  /**
+   * Per-attempt timeout. It aborts the fetch (and the reading of the body) so that a hung
+   * connection is released, and it is per attempt so that a retry gets a full budget. The
+   * aggressive strategy rejects at the deadline even if something ignores the abort signal.
+   */
+  private readonly timeoutPolicy: TimeoutPolicy;
+
+  /**
+   * Failures of `willSendRequest` (say, the IAM token request) are not retried here: the
+   * auth provider's own client has already applied its retry policy, and retrying on top
+   * would multiply the attempts.
+   */
+  private readonly preparationFailures = new WeakSet<object>();
+
+  constructor(options: UpstreamClientOptions) {
+    this.sourceName = options.sourceName;
+    this.baseUrl = new URL(options.baseUrl);
+    this.policy = options.policy;
+    this.onCall = options.onCall;
+
+    const jitter = new ExponentialBackoff({
+      generator: decorrelatedJitterGenerator,
+      initialDelay: options.policy.retryBaseDelayMs,
+      maxDelay: options.policy.retryMaxDelayMs,
+    });
+    const maxDelay = options.policy.retryMaxDelayMs;
+    this.retryPolicy = retry(
+      handleWhen((error) => error instanceof UpstreamError && error.transient && !this.preparationFailures.has(error)),
+      {
+        maxAttempts: options.policy.retries,
+        // The exponential series advances on every retry, Retry-After or not, so a later
+        // retry without the header still backs off further than the first one did.
+        backoff: new DelegateBackoff<IRetryBackoffContext<unknown>, IBackoff<unknown> | undefined>((context, previous) => {
+          const next = previous ? previous.next(undefined) : jitter.next();
+          const failure = 'error' in context.result ? context.result.error : undefined;
+          const asked = failure instanceof UpstreamError ? failure.retryAfterMs : undefined;
+          const delay = Math.min(asked ?? next.duration, maxDelay);
+          return { delay, state: next };
+        }),
+      },
+    );
+    this.bulkheadPolicy = bulkhead(options.policy.concurrency, options.queueLimit ?? Number.POSITIVE_INFINITY);
+    this.timeoutPolicy = timeout(options.policy.timeoutMs, TimeoutStrategy.Aggressive);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Hooks
+
+  /**
+   * Runs on every attempt, after the request is final (URL with query, headers, body) and
+   * just before it is sent. Signing belongs here: a signature and its timestamp are then
+   * fresh on each retry (Huawei refuses more than 15 minutes of skew, Tencent refuses a
+   * replayed nonce) and never reach `cacheKeyFor`, which sees the unsigned request.
+   */
+  protected willSendRequest(_request: PreparedRequest): Promise<void> | void {}
+
+  /**
+   * Key for the cross-request cache: method, URL and body of the unsigned request, so two
+   * identical questions share an answer whatever their signatures. The source name is part
+   * of it because two sources can send the same unsigned request to the same URL with
+   * different accounts (Tencent's legacy API keeps the account out of the URL until it is
+   * signed). Headers are left out: the ones we set are per source or auth. A vendor whose
+   * answer depends on a request header (bk-repo's `X-BKREPO-Time-Zone`) overrides this.
+   */
+  cacheKeyFor(request: UpstreamRequest): string {
+    const url = this.urlFor(request).href;
+    return request.body ? `${this.sourceName} ${request.method} ${url}\n${request.body}` : `${this.sourceName} ${request.method} ${url}`;
+  }
+
+  /**
+   * Lets a vendor read its own answer. Called for EVERY response, 2xx included, with the
+   * parsed JSON body (the raw text when it is not JSON, undefined when empty): some vendors
+   * report errors inside a 200 (Tencent's `code != 0`, bk-repo's envelope). Return an
+   * UpstreamError to fail the attempt; its code decides whether it is retried. Return
+   * undefined to accept a 2xx or to get the default mapping of an error status
+   * (`codeForStatus`).
+   */
+  protected errorFor(_status: number, _body: unknown): UpstreamError | undefined {
+    return undefined;
+  }
+
+  /**
+   * Called after a 401 answer. Return true to send the request once more, e.g. after
+   * dropping a cached IAM token that the upstream revoked before its expiry. It is asked once
+   * per call: a second 401 means the credentials themselves are wrong. Retrying is safe even
+   * for a POST because a 401 comes from the gateway, before the request reached the service.
+   */
+  protected didReceiveUnauthorized(_request: PreparedRequest): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Requests
+
+  /** Sends a request through the policies and validates the JSON answer with `schema`. */
+  protected async request<T>(request: UpstreamRequest, schema: z.ZodType<T>): Promise<T> {
+    return (await this.requestWithResponse(request, schema)).data;
+  }
+
+  /** As `request`, also returning the status and headers (an IAM token comes in a header). */
+  protected async requestWithResponse<T>(request: UpstreamRequest, schema: z.ZodType<T>): Promise<UpstreamResponse<T>> {
+    const started = performance.now();
+    let attempts = 0;
+    let status: number | undefined;
+    let unauthorized: PreparedRequest | undefined;
+
+    const attemptOnce = async (): Promise<UpstreamResponse<T>> => {
+      attempts += 1;
+      unauthorized = undefined;
+      const prepared = this.prepare(request);
+      const raw = await this.bulkheadPolicy
+        .execute(async () => {
+          // Signed inside the slot, so that time spent queueing does not age the signature.
+          try {
+            await this.willSendRequest(prepared);
+          } catch (error) {
+            if (typeof error === 'object' && error !== null) this.preparationFailures.add(error);
+            throw error;
+          }
+          return this.exchange(prepared);
+        })
+        .catch((error: unknown) => {
+          if (error instanceof BulkheadRejectedError) {
+            throw this.error('UPSTREAM_RATE_LIMITED', `too many calls to ${this.sourceName} waiting for a slot`, { cause: error });
+          }
+          throw error;
+        });
+      status = raw.status;
+      try {
+        return this.interpret(prepared, raw, schema);
+      } catch (error) {
+        if (raw.status === 401) unauthorized = prepared;
+        throw error;
+      }
+    };
+
+    const idempotent = request.idempotent ?? request.method === 'GET';
+    const run = (): Promise<UpstreamResponse<T>> => (idempotent ? this.retryPolicy.execute(attemptOnce) : attemptOnce());
+
+    let failure: Error | undefined;
+    try {
+      try {
+        return await run();
+      } catch (error) {
+        // Only a 401 from the upstream itself; a failure inside `willSendRequest` (an IAM
+        // token request refused, say) would fail the same way again.
+        if (unauthorized && (await this.didReceiveUnauthorized(unauthorized))) return await run();
+        throw error;
+      }
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      this.observe({
+        source: this.sourceName,
+        method: request.method,
+        path: request.path,
+        ...(status === undefined ? {} : { status }),
+        attempts,
+        durationMs: performance.now() - started,
+        ...(failure ? { error: failure } : {}),
+      });
+    }
+  }
+
+  /** The final URL of a request: base URL path + request path, then the query. */
+  protected urlFor(request: UpstreamRequest): URL {
+    const url = new URL(this.baseUrl.href);
+    const prefix = url.pathname.replace(/\/+$/, '');
+    url.pathname = prefix + (request.path.startsWith('/') ? request.path : `/${request.path}`);
+    url.search = buildQueryString(request.query);
+    url.hash = '';
+    return url;
+  }
+
+  /** Builds an error of this source; for vendor `errorFor` hooks. */
+  protected error(
+    code: UpstreamErrorCode,
+    message: string,
+    extra: { status?: number; upstreamCode?: string; upstreamMessage?: string; cause?: unknown } = {},
+  ): UpstreamError {
+    return new UpstreamError({ code, source: this.sourceName, message, ...extra });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Internals
+
+  /** A fresh copy per attempt: a signer mutates it, and a retry must not see the old one. */
+  private prepare(request: UpstreamRequest): PreparedRequest {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const body = request.body ?? '';
+    if (body !== '') headers['content-type'] = 'application/json';
+    for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
+    return { method: request.method, url: this.urlFor(request), headers, body };
+  }
+
+  /** One HTTP exchange under the per-attempt timeout; the body is read inside it too. */
+  private async exchange(prepared: PreparedRequest): Promise<RawResponse> {
+    try {
+      return await this.timeoutPolicy.execute(async ({ signal }) => {
+        const response = await fetch(prepared.url, {
+          method: prepared.method,
+          headers: prepared.headers,
+          ...(prepared.method === 'GET' || prepared.body === '' ? {} : { body: prepared.body }),
+          signal,
+        });
+        return { status: response.status, headers: response.headers, text: await response.text() };
+      });
+    } catch (error) {
+      if (error instanceof UpstreamError) throw error;
+      const what = `${prepared.method} ${prepared.url.pathname}`;
+      // The fetch's own AbortError can win the race against cockatiel's TaskCancelledError;
+      // no one else aborts our fetches, so both mean the deadline passed.
+      if (error instanceof TaskCancelledError || (error instanceof Error && error.name === 'AbortError')) {
+        throw this.error('UPSTREAM_TIMEOUT', `${what} timed out after ${this.policy.timeoutMs}ms`, { cause: error });
+      }
+      throw this.error('UPSTREAM_UNAVAILABLE', `${what} failed: ${describeNetworkError(error)}`, { cause: error });
+    }
+  }
+
+  private interpret<T>(prepared: PreparedRequest, raw: RawResponse, schema: z.ZodType<T>): UpstreamResponse<T> {
+    const what = `${prepared.method} ${prepared.url.pathname}`;
+    let body: unknown;
+    let isJson = true;
+    if (raw.text.trim() === '') {
+      body = undefined;
+    } else {
+      try {
+        body = JSON.parse(raw.text);
+      } catch {
+        isJson = false;
+        body = raw.text;
+      }
+    }
+    const ok = raw.status >= 200 && raw.status < 300;
+    const retryAfterMs = parseRetryAfter(raw.headers.get('retry-after'));
+
+    const vendorError = this.errorFor(raw.status, body);
+    if (vendorError) throw withRetryAfter(vendorError, retryAfterMs);
+    if (!ok) {
+      throw new UpstreamError({
+        code: codeForStatus(raw.status),
+        source: this.sourceName,
+        status: raw.status,
+        message: `${what} answered HTTP ${raw.status}${snippet(raw.text)}`,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      });
+    }
+    if (!isJson) {
+      throw this.error('UPSTREAM_BAD_RESPONSE', `${what} answered HTTP ${raw.status} with a body that is not JSON${snippet(raw.text)}`, {
+        status: raw.status,
+      });
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      throw this.error('UPSTREAM_BAD_RESPONSE', `${what} answered with an unexpected shape: ${describeIssues(parsed.error.issues)}`, {
+        status: raw.status,
+        cause: parsed.error,
+      });
+    }
+    return { data: parsed.data, status: raw.status, headers: raw.headers };
+  }
+
+  private observe(info: UpstreamCallInfo): void {
+    if (!this.onCall) return;
+    try {
+      this.onCall(info);
+    } catch {
+      // An observer must never change the outcome of the call it observes.
+    }
+  }
+}
+
+function withRetryAfter(error: UpstreamError, retryAfterMs: number | undefined): UpstreamError {
+  if (retryAfterMs === undefined || error.retryAfterMs !== undefined) return error;
+  return new UpstreamError({
+    code: error.code,
+    source: error.source,
+    message: error.message,
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.upstreamCode === undefined ? {} : { upstreamCode: error.upstreamCode }),
+    ...(error.upstreamMessage === undefined ? {} : { upstreamMessage: error.upstreamMessage }),
+    retryAfterMs,
+    cause: error.cause,
+  });
+}
+
+/** Names the field that was wrong, e.g. `events[0].occur_time: expected number, received string`. */
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const shown = issues.slice(0, 3).map((issue) => {
+    const path = issue.path
+      .map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? String(key) : `.${String(key)}`))
+      .join('');
+    return `${path === '' ? '(root)' : path}: ${issue.message}`;
+  });
+  const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
+  return shown.join('; ') + more;
+}
+
+function snippet(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === '') return '';
+  return `: ${trimmed.length > 200 ? `${trimmed.slice(0, 200)}…` : trimmed}`;
+}
+
+/** undici reports "fetch failed" and hides the reason (ECONNREFUSED, ENOTFOUND) in `cause`. */
+function describeNetworkError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause;
+  if (cause instanceof Error) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    return code ? `${error.message} (${code})` : `${error.message} (${cause.message})`;
+  }
+  return error.message;
+}

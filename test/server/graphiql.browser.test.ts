@@ -1,0 +1,177 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  DEFAULT_GRAPHIQL_QUERY,
+  graphiqlRouter,
+} from '../../src/server/graphiql/graphiql.route.js';
+import { launchChromium, openOfflinePage } from '../helpers/browser.js';
+
+interface Target {
+  /** Scheme, host and port: the one origin the browser may reach. */
+  readonly origin: string;
+  /** The GraphQL endpoint, which serves GraphiQL to a browser. */
+  readonly graphqlUrl: string;
+  /** An operation this server answers, and the `data` it answers with. */
+  readonly probe: { readonly query: string; readonly data: unknown };
+  close(): Promise<void>;
+}
+
+// A stand-in for the real server until it exists: GraphiQL is mounted the way the real
+// server mounts it (router first, then Apollo on the same path, Apollo's CDN landing page
+// off). Replace the body with the real server and a query its demo data answers.
+async function startTarget(): Promise<Target> {
+  const app = express();
+  const httpServer = http.createServer(app);
+  const apollo = new ApolloServer({
+    typeDefs: 'type Query { hello: String! }',
+    resolvers: { Query: { hello: () => 'hello from eventgraph' } },
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+    ],
+  });
+  await apollo.start();
+  app.use(
+    '/graphql',
+    graphiqlRouter({ endpoint: '/graphql' }),
+    express.json(),
+    expressMiddleware(apollo),
+  );
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    origin,
+    graphqlUrl: `${origin}/graphql`,
+    probe: { query: '{ hello }', data: { hello: 'hello from eventgraph' } },
+    close: () => apollo.stop(),
+  };
+}
+
+// GraphiQL 3 edits with CodeMirror 5, which keeps its instance on the wrapper element; the
+// DOM only holds the visible lines, so read the text through the instance.
+function editorText(page: Page, container: '.graphiql-query-editor' | '.graphiql-response') {
+  return page.evaluate((selector) => {
+    const wrapper = document.querySelector(`${selector} .CodeMirror`);
+    const editor = (wrapper as { CodeMirror?: { getValue(): string } } | null)?.CodeMirror;
+    return editor?.getValue();
+  }, container);
+}
+
+describe('GraphiQL in a browser with no network', () => {
+  let target: Target | undefined;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    target = await startTarget();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await target?.close();
+  });
+
+  it('runs a query against the server, loading everything from the server itself', async () => {
+    const { origin, graphqlUrl, probe } = target!;
+    const { page, context, offOrigin, problems } = await openOfflinePage(browser!, origin);
+    try {
+      const response = await page.goto(graphqlUrl);
+      expect(response?.headers()['content-type']).toMatch(/^text\/html/);
+      expect(response?.headers()['content-security-policy']).toContain("default-src 'self'");
+      expect(await page.title()).toBe('eventgraph');
+
+      const queryEditor = page.locator('.graphiql-query-editor .CodeMirror');
+      await queryEditor.waitFor();
+      expect(await editorText(page, '.graphiql-query-editor')).toBe(DEFAULT_GRAPHIQL_QUERY);
+
+      // Replace the default query the way a person would: select all, then type.
+      await queryEditor.click();
+      await page.keyboard.press('ControlOrMeta+A');
+      await page.keyboard.insertText(probe.query);
+      expect(await editorText(page, '.graphiql-query-editor')).toBe(probe.query);
+      // GraphiQL re-reads the operation name in a 100 ms debounced change handler (in
+      // @graphiql/react's useQueryEditor); a click before it fires sends the new query with
+      // the old name, 'RecentEvents'. The handler's first act is to store the query, and
+      // the rest of it runs in the same task, so seeing the stored query means it is done.
+      await page.waitForFunction(
+        (query) => localStorage.getItem('graphiql:query') === query,
+        probe.query,
+      );
+
+      await page.locator('.graphiql-execute-button').click();
+      await expect
+        .poll(async () => editorText(page, '.graphiql-response'), { timeout: 10_000 })
+        .toMatch(/\S/);
+      const result = JSON.parse((await editorText(page, '.graphiql-response'))!) as unknown;
+      expect(result).toEqual({ data: probe.data });
+
+      // The fonts are data: URIs in graphiql.min.css; a too-strict CSP or a lost stylesheet
+      // leaves the UI in fallback fonts, which no text assertion above would notice.
+      const loadedFonts = await page.evaluate(() => {
+        const families: string[] = [];
+        document.fonts.forEach((f) => {
+          if (f.status === 'loaded') families.push(f.family.replace(/["']/g, ''));
+        });
+        return families;
+      });
+      expect(loadedFonts).toEqual(expect.arrayContaining(['Roboto', 'Fira Code']));
+
+      // The Settings dialog injects a <style> element (react-remove-scroll); it is what
+      // needs style-src 'unsafe-inline', and a tighter policy would show up in `problems`.
+      await page.locator('button[aria-label="Open settings dialog"]').click();
+      await page.getByRole('dialog').waitFor();
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'detached' });
+
+      if (process.env['GRAPHIQL_SCREENSHOT']) {
+        await page.screenshot({ path: process.env['GRAPHIQL_SCREENSHOT'] });
+      }
+      expect(problems).toEqual([]);
+      expect(offOrigin).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('refuses, by its Content-Security-Policy, to load anything from another host', async () => {
+    const { origin, graphqlUrl } = target!;
+    const { page, context, offOrigin } = await openOfflinePage(browser!, origin);
+    try {
+      await page.goto(graphqlUrl);
+      await page.locator('.graphiql-query-editor .CodeMirror').waitFor();
+      const violations = await page.evaluate(async () => {
+        const seen: string[] = [];
+        document.addEventListener('securitypolicyviolation', (e) =>
+          seen.push(`${e.effectiveDirective} ${e.blockedURI}`),
+        );
+        const script = document.createElement('script');
+        script.src = 'https://cdn.example.com/graphiql.js';
+        document.head.append(script);
+        await fetch('https://api.example.com/graphql').catch(() => undefined);
+        // Violation events arrive as queued tasks, in no promised order.
+        for (let waited = 0; seen.length < 2 && waited < 2_000; waited += 20) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return seen.sort();
+      });
+      expect(violations).toEqual([
+        'connect-src https://api.example.com/graphql',
+        'script-src-elem https://cdn.example.com/graphiql.js',
+      ]);
+      // The browser refused before any request was made, so routing never saw one.
+      expect(offOrigin).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -68,7 +68,10 @@ interface Lane {
   start: EventKey | undefined;
   /** The stream resumed behind the cursor, after an earlier failure. */
   startedBehind: boolean;
+  /** Events ready to merge, in total order. */
   buffer: EventRecord[];
+  /** Events of the last millisecond read, held until the next chunk shows all its ties. */
+  pending: EventRecord[];
   done: boolean;
   failed: UpstreamError | null;
   last: EventKey | undefined;
@@ -167,6 +170,7 @@ export class Timeline {
           startedBehind: lag !== undefined,
           reader: stream.open({ order: readOrder, since: filter.since, until, after: start, filter, want: limit + 1 }),
           buffer: [],
+          pending: [],
           done: false,
           failed: null,
           last: undefined,
@@ -178,17 +182,31 @@ export class Timeline {
     }
 
     const window = { ...filter, until };
+    const byKey = (a: EventRecord, b: EventRecord) => compareKeys(keyOf(a), keyOf(b), readOrder);
     const fill = async (lane: Lane) => {
-      while (lane.buffer.length === 0 && !lane.done && !lane.failed) {
+      while (lane.buffer.length === 0 && !lane.failed && !(lane.done && lane.pending.length === 0)) {
+        if (lane.done) {
+          lane.buffer = lane.pending;
+          lane.pending = [];
+          break;
+        }
         try {
           const chunk = await lane.reader.next();
           if (lane.total === undefined) lane.total = chunk.total ?? null;
           lane.done = chunk.done;
-          lane.buffer = chunk.events.filter(
+          const accepted = chunk.events.filter(
             (event) =>
               (lane.start === undefined || compareKeys(keyOf(event), lane.start, readOrder) > 0) &&
               matchesFilter(event, window),
           );
+          // Upstreams order by time only; ties in one millisecond come in their own order and
+          // may straddle two pages. Events of the chunk's last millisecond wait for the next
+          // chunk, and each release is sorted by the full key, so a lane is in total order.
+          const combined = [...lane.pending, ...accepted].sort(byKey);
+          const lastAt = combined.at(-1)?.occurredAt;
+          const cut = lane.done ? combined.length : combined.findIndex((event) => event.occurredAt === lastAt);
+          lane.buffer = combined.slice(0, cut);
+          lane.pending = combined.slice(cut);
         } catch (error) {
           if (!(error instanceof UpstreamError)) throw error;
           lane.failed = error;
@@ -339,7 +357,8 @@ function lagsAt(
     const behind = position === undefined || compareKeys(position, global, order) < 0;
     if (!behind) continue;
     const head = lane.buffer[0];
-    const caughtUp = !lane.failed && (lane.done || (head !== undefined && compareKeys(keyOf(head), global, order) > 0));
+    const caughtUp =
+      !lane.failed && (head ? compareKeys(keyOf(head), global, order) > 0 : lane.done && lane.pending.length === 0);
     if (!caughtUp) lags[lane.stream.key] = position ?? null;
   }
   return lags;

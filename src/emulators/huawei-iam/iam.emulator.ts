@@ -180,7 +180,7 @@ export async function startIamEmulator(options: IamEmulatorOptions = {}): Promis
       },
       knobs.get().tokenLifetimeMs,
     );
-    sendJson(res.location('/v3/auth/tokens'), 201, tokenBody(issued), { 'X-Subject-Token': issued.value });
+    sendJson(res, 201, tokenBody(issued), { 'X-Subject-Token': issued.value });
   });
 
   app.get('/v3/auth/tokens', (req, res) => {

@@ -44,6 +44,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     schema: await buildEventgraphSchema(),
     formatError,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM: it drains this server, then closes the emulators and exits 0.
+    // Apollo's own handler would stop it too and then re-raise the signal into ours.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Apollo's landing page loads from a CDN; GraphiQL is served locally instead.

@@ -1,19 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import {
-  DEFAULT_GRAPHIQL_QUERY,
-  graphiqlRouter,
-} from '../../src/server/graphiql/graphiql.route.js';
+import { DEFAULT_GRAPHIQL_QUERY } from '../../src/server/graphiql/graphiql.route.js';
 import { launchChromium, openOfflinePage } from '../helpers/browser.js';
+import { startStack } from '../helpers/stack.js';
 
 interface Target {
   /** Scheme, host and port: the one origin the browser may reach. */
@@ -25,35 +15,20 @@ interface Target {
   close(): Promise<void>;
 }
 
-// A stand-in for the real server until it exists: GraphiQL is mounted the way the real
-// server mounts it (router first, then Apollo on the same path, Apollo's CDN landing page
-// off). Replace the body with the real server and a query its demo data answers.
+/** The real server over the ModelArts emulator, asked for the seed 003 service by name. */
 async function startTarget(): Promise<Target> {
-  const app = express();
-  const httpServer = http.createServer(app);
-  const apollo = new ApolloServer({
-    typeDefs: 'type Query { hello: String! }',
-    resolvers: { Query: { hello: () => 'hello from eventgraph' } },
-    plugins: [
-      ApolloServerPluginLandingPageDisabled(),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-    ],
-  });
-  await apollo.start();
-  app.use(
-    '/graphql',
-    graphiqlRouter({ endpoint: '/graphql' }),
-    express.json(),
-    expressMiddleware(apollo),
-  );
-  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-  const { port } = httpServer.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  const stack = await startStack();
+  const graphqlUrl = stack.server.url;
   return {
-    origin,
-    graphqlUrl: `${origin}/graphql`,
-    probe: { query: '{ hello }', data: { hello: 'hello from eventgraph' } },
-    close: () => apollo.stop(),
+    origin: new URL(graphqlUrl).origin,
+    graphqlUrl,
+    probe: {
+      query: '{ events(first: 1, order: ASC, filter: { resource: "zcjtest-07085" }) { edges { node { occurredAt summary } } } }',
+      data: {
+        events: { edges: [{ node: { occurredAt: '2019-07-08T14:47:31.764Z', summary: 'zcjtest-07085: start to deploy service' } }] },
+      },
+    },
+    close: () => stack.close(),
   };
 }
 

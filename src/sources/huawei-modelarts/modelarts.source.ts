@@ -168,12 +168,13 @@ class ServiceEventStream implements Stream {
     if (query.after && ascending) startTime = Math.max(startTime ?? query.after.at, query.after.at);
     if (query.after && !ascending) endTime = Math.min(endTime, query.after.at);
     const eventType = eventTypeFor(query.filter.outcomes);
+    const limit = Math.min(MAX_PAGE, Math.max(query.want, 1));
     const params: ListServiceEventsParams = {
       startTime,
       endTime,
       eventType: eventType === null || eventType === 'none' ? undefined : eventType,
       order: ascending ? 'asc' : 'desc',
-      limit: Math.min(MAX_PAGE, Math.max(query.want, 1)),
+      limit,
     };
     const numbering = new EventNumbering();
     let page = 0;
@@ -186,7 +187,7 @@ class ServiceEventStream implements Stream {
         const ref = { ...this.session.refOf(answer), serviceName: answer.service_name || this.service.serviceName };
         return {
           events: answer.events.map((event) => toDeploymentEvent(ref, event, numbering)),
-          done: answer.events.length < params.limit! || seen >= answer.total_count,
+          done: answer.events.length < limit || seen >= answer.total_count,
           total: answer.total_count,
         };
       },

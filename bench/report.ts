@@ -1,5 +1,5 @@
 import type { CallStats, VariantResult } from './alternate.js';
-import { mib, ms, ratio } from './stats.js';
+import { mib, ms, ratio, signedMib } from './stats.js';
 import type { ServiceFieldResult } from './service.bench.js';
 import type { ThroughputResult } from './throughput.bench.js';
 import type { DeepPagingResult } from './timeline.bench.js';
@@ -18,6 +18,8 @@ export interface RunInfo {
   /** Services in the emulator, and how many the service list shows (one stream each). */
   services: number;
   streams: number;
+  /** Events the emulator holds, and those the timeline shows (`totalCount`). */
+  emulatorEvents: number;
   events: number;
   baselineRss: number;
   durationMs: number;
@@ -42,6 +44,11 @@ function calls(stats: CallStats): string {
   return `${stats.mean.toFixed(1)} (${stats.min}–${stats.max})`;
 }
 
+function range(values: number[]): string {
+  const [min, max] = [Math.min(...values), Math.max(...values)];
+  return min === max ? String(min) : `${min}–${max}`;
+}
+
 function sameCalls(a: VariantResult, b: VariantResult): boolean {
   return a.calls.total.min === a.calls.total.max && b.calls.total.min === b.calls.total.max && a.calls.total.min === b.calls.total.min;
 }
@@ -56,13 +63,13 @@ export function rows(results: Results): Array<{ section: string; rows: Row[] }> 
     { figure: `page ${d.deepPage} / first, p95`, value: ratio(deep.deep.latency.p95 / deep.first.latency.p95), meaning: 'the same for the tail' },
     { figure: 'upstream calls, first page', value: `${calls(deep.first.calls.total)} (${calls(deep.first.calls.serviceList)} list + ${calls(deep.first.calls.serviceEvents)} events)`, meaning: 'counted by the ModelArts emulator per request' },
     { figure: `upstream calls, page ${d.deepPage}`, value: `${calls(deep.deep.calls.total)} (${calls(deep.deep.calls.serviceList)} list + ${calls(deep.deep.calls.serviceEvents)} events)`, meaning: sameCalls(deep.first, deep.deep) ? 'identical to the first page: no re-reading from offset 0' : 'DIFFERS from the first page' },
-    { figure: `upstream calls, pages 1–${d.deepPage} of the walk`, value: `${Math.min(...deep.walkCalls.map((c) => c.total))}–${Math.max(...deep.walkCalls.map((c) => c.total))} per page`, meaning: 'every page of the cursor walk, not only the two timed ones' },
+    { figure: `upstream calls, pages 1–${d.deepPage} of the walk`, value: `${range(deep.walkCalls.map((c) => c.total))} per page`, meaning: 'every page of the cursor walk, not only the two timed ones' },
     { figure: 'reported `sources.upstreamCalls`', value: `${calls(deep.first.reportedCalls)} / ${calls(deep.deep.reportedCalls)}`, meaning: 'what the API itself reports (first / deep); should match the emulator' },
   ];
   if (deep.withLatency) {
     const slow = deep.withLatency;
     deepRows.push(
-      { figure: `+${d.upstreamLatencyMs} ms upstream: first, median / p95`, value: `${ms(slow.first.latency.median)} / ${ms(slow.first.latency.p95)}`, meaning: `every emulator answer delayed by ${d.upstreamLatencyMs} ms, as a real cloud API would be; ${slow.first.latency.n} timed requests` },
+      { figure: `+${d.upstreamLatencyMs} ms upstream: first, median / p95`, value: `${ms(slow.first.latency.median)} / ${ms(slow.first.latency.p95)}`, meaning: `every emulator answer delayed by ${d.upstreamLatencyMs} ms, as a real cloud API would be; ${slow.first.latency.n} timed requests. Floor: the list, then ${deep.first.calls.serviceEvents.max} event calls 8 at a time = ${(1 + Math.ceil(deep.first.calls.serviceEvents.max / 8)) * d.upstreamLatencyMs} ms` },
       { figure: `+${d.upstreamLatencyMs} ms upstream: page ${d.deepPage}, median / p95`, value: `${ms(slow.deep.latency.median)} / ${ms(slow.deep.latency.p95)}`, meaning: 'the same deep cursor' },
       { figure: `+${d.upstreamLatencyMs} ms upstream: page ${d.deepPage} / first, median`, value: ratio(slow.deep.latency.median / slow.first.latency.median), meaning: 'when upstream round trips dominate, as in production' },
     );
@@ -83,10 +90,11 @@ export function rows(results: Results): Array<{ section: string; rows: Row[] }> 
   const throughputRows: Row[] = [
     { figure: 'requests / second', value: throughput.requestsPerSecond.toFixed(1), meaning: `${t.clients} concurrent clients, events(first: ${t.pageSize}) first pages, ${(throughput.elapsedMs / 1000).toFixed(1)} s after a ${(t.warmupMs / 1000).toFixed(0)} s warm-up; ${throughput.requests} requests` },
     { figure: 'latency under load, median / p95', value: `${ms(throughput.latency.median)} / ${ms(throughput.latency.p95)}`, meaning: 'per request, seen by a client' },
-    { figure: 'upstream calls / request', value: (throughput.upstream.total / throughput.requests).toFixed(1), meaning: `${throughput.upstream.total} emulator requests in the window (${throughput.upstream.serviceList} list, ${throughput.upstream.serviceEvents} events)` },
+    { figure: 'upstream calls / request', value: (throughput.upstream.total / throughput.requests).toFixed(1), meaning: `${throughput.upstream.total} emulator requests in the window (${throughput.upstream.serviceList} list, ${throughput.upstream.serviceEvents} events); all requests share the source's limit of 8 upstream calls in flight` },
     { figure: 'RSS before / peak / after', value: `${mib(mem.before.rss)} / ${mib(mem.peak.rss)} / ${mib(mem.after.rss)}`, meaning: `whole process (client, server and emulators with their data); sampled every ${t.sampleEveryMs} ms` },
-    { figure: 'heap used before / peak / after', value: `${mib(mem.before.heapUsed)} / ${mib(mem.peak.heapUsed)} / ${mib(mem.after.heapUsed)}`, meaning: 'V8 heap in use; no forced GC, so "after" includes garbage not yet collected' },
-    { figure: 'RSS growth over the load', value: `${mib(mem.after.rss - mem.before.rss)}`, meaning: 'after − before; a leak per request would grow with the request count' },
+    { figure: 'heap used before / peak / after', value: `${mib(mem.before.heapUsed)} / ${mib(mem.peak.heapUsed)} / ${mib(mem.after.heapUsed)}`, meaning: mem.collected ? 'V8 heap in use; before and after follow a full GC, the peak is sampled with garbage' : 'V8 heap in use; no GC could be forced, so before and after include uncollected garbage' },
+    { figure: 'heap growth over the load', value: signedMib(mem.after.heapUsed - mem.before.heapUsed), meaning: `after − before${mem.collected ? ' (both after a full GC)' : ''}: what ${throughput.requests} requests left reachable` },
+    { figure: 'RSS growth over the load', value: signedMib(mem.after.rss - mem.before.rss), meaning: 'after − before; moves with V8 and malloc keeping or returning pages, so the heap growth above is the leak check' },
   ];
 
   return [
@@ -131,8 +139,8 @@ export function renderMarkdown(results: Results): string {
     `| date | ${info.date} |`,
     `| command | \`${info.command}\` |`,
     `| node | ${info.node} |`,
-    `| machine | ${info.cpus} × ${escape(info.cpuModel)}, ${mib(info.totalMemory)} RAM, ${info.platform} |`,
-    `| data | ModelArts emulator, \`scale: ${info.scale}\`, \`seed: ${info.seed}\`, anchor ${info.anchor}: ${info.services} services, ${info.streams} in the default workspace (one stream each), ${info.events.toLocaleString('en')} events in the timeline (\`totalCount\`) |`,
+    `| machine | ${info.cpus} × ${escape(info.cpuModel)}, ${(info.totalMemory / 1024 ** 3).toFixed(1)} GiB RAM, ${info.platform} |`,
+    `| data | ModelArts emulator, \`scale: ${info.scale}\`, \`seed: ${info.seed}\`, anchor ${info.anchor}: ${info.services} services holding ${info.emulatorEvents.toLocaleString('en')} events; the service list shows the ${info.streams} in the default workspace (one stream each), ${info.events.toLocaleString('en')} events in the timeline (\`totalCount\`) |`,
     `| process RSS after start-up | ${mib(info.baselineRss)} (server, emulators and their data) |`,
     `| whole run | ${(info.durationMs / 1000).toFixed(1)} s |`,
     '',
@@ -156,8 +164,8 @@ export function renderMarkdown(results: Results): string {
     '- **Throughput.** Clients, server and emulators share one Node process and its event',
     '  loop, so requests/second is the capacity of the whole loop on this machine. Compare',
     '  it between runs on the same machine; it is not a production capacity. Memory is',
-    '  `process.memoryUsage()` of that one process, before, at the peak during, and after the',
-    '  load.',
+    '  `process.memoryUsage()` of that one process: before and after the load, each right',
+    '  after a full GC, and the peak sampled during it. Heap growth is the leak check.',
     '- Percentiles are nearest-rank: the p95 is an observed request, not an interpolation.',
     '',
   );

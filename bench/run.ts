@@ -33,13 +33,13 @@ async function main(): Promise<void> {
       pageSize: 100,
       deepPage: 30,
       warmup: 5,
-      samples: 30,
+      samples: 40,
       upstreamLatencyMs: 20,
-      latencySamples: 10,
+      latencySamples: 15,
     });
 
     log('2/3 DeploymentEvent.service on a page of 500');
-    const service = await benchServiceField(stack, { pageSize: 500, warmup: 3, samples: 15 });
+    const service = await benchServiceField(stack, { pageSize: 500, warmup: 5, samples: 40 });
 
     log('3/3 throughput');
     const throughput = await benchThroughput(stack, {
@@ -65,6 +65,7 @@ async function main(): Promise<void> {
         anchor: new Date(ANCHOR).toISOString(),
         services: summaries.length,
         streams: deep.streams,
+        emulatorEvents: summaries.reduce((n, s) => n + s.event_count, 0),
         events: deep.totalCount ?? Number.NaN,
         baselineRss,
         durationMs: performance.now() - started,

@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { BenchStack, UpstreamCalls } from './stack.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -40,7 +42,11 @@ export interface ThroughputResult {
   requestsPerSecond: number;
   latency: Summary;
   upstream: UpstreamCalls;
-  memory: { before: MemorySnapshot; peak: MemorySnapshot; after: MemorySnapshot };
+  /**
+   * `before` and `after` follow a full collection, so their heaps differ only by what the
+   * load left reachable; `peak` is sampled during the load, garbage included.
+   */
+  memory: { before: MemorySnapshot; peak: MemorySnapshot; after: MemorySnapshot; collected: boolean };
 }
 
 export async function benchThroughput(stack: BenchStack, options: ThroughputOptions): Promise<ThroughputResult> {
@@ -60,6 +66,8 @@ export async function benchThroughput(stack: BenchStack, options: ThroughputOpti
 
   await load(options.warmupMs, undefined);
 
+  const collect = fullGc();
+  collect?.();
   const before = snapshot();
   const peak = { ...before };
   const sampler = setInterval(() => {
@@ -81,6 +89,7 @@ export async function benchThroughput(stack: BenchStack, options: ThroughputOpti
   // Clients finish the request in flight at the deadline, so the real span is a bit longer.
   const elapsedMs = performance.now() - started;
   const upstream = stack.calls();
+  collect?.();
   const after = snapshot();
 
   return {
@@ -90,11 +99,28 @@ export async function benchThroughput(stack: BenchStack, options: ThroughputOpti
     requestsPerSecond: latencies.length / (elapsedMs / 1000),
     latency: summarize(latencies),
     upstream,
-    memory: { before, peak, after },
+    memory: { before, peak, after, collected: collect !== undefined },
   };
 }
 
 function snapshot(): MemorySnapshot {
   const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
   return { rss, heapUsed, heapTotal, external };
+}
+
+/**
+ * `global.gc` without `--expose-gc`: `npm run bench` is `tsx bench/run.ts`, with no room for
+ * node flags, and heap figures taken wherever the collector happens to be say nothing
+ * about what a load left behind. The flag applies to contexts created after it is set.
+ */
+function fullGc(): (() => void) | undefined {
+  const existing = (globalThis as { gc?: () => void }).gc;
+  if (existing) return existing;
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const gc: unknown = vm.runInNewContext('gc');
+    return typeof gc === 'function' ? (gc as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
 }

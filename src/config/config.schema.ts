@@ -1,3 +1,4 @@
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 
 /**
@@ -78,7 +79,175 @@ export const modelArtsSourceSchema = z
 
 export type ModelArtsSourceConfig = z.infer<typeof modelArtsSourceSchema>;
 
-export const sourceConfigSchema = z.discriminatedUnion('kind', [modelArtsSourceSchema]);
+/** Fixed HSS native filters, with the upstream's length limits (VENDORS.md §2). */
+const hssFixedFiltersSchema = z
+  .object({
+    resourceName: z.string().min(1).max(256).optional(),
+    resourceType: z.string().min(1).max(64).optional(),
+    eventType: z.string().min(1).max(64).optional(),
+    eventName: z.string().min(1).max(256).optional(),
+    sourceIp: z.string().min(1).max(64).optional(),
+    userName: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+
+export const hssSourceSchema = z
+  .object({
+    ...commonSourceFields,
+    kind: z.literal('huawei-hss'),
+    credentials: huaweiCredentialsSchema,
+    scope: z
+      .object({
+        projectId: z.string().min(1),
+        /** Sent with every call of the source's stream, e.g. `{ resourceType: image }`. */
+        filters: hssFixedFiltersSchema.optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type HssSourceConfig = z.infer<typeof hssSourceSchema>;
+
+export const csmsSourceSchema = z
+  .object({
+    ...commonSourceFields,
+    kind: z.literal('huawei-csms'),
+    credentials: huaweiCredentialsSchema,
+    scope: z.object({ projectId: z.string().min(1) }).strict(),
+    /**
+     * The API answers everything in one call and takes no filter, so the source reads it
+     * at most once per this many seconds and serves every query from that copy. 0: every
+     * query reads it again.
+     */
+    cacheTtlSeconds: z.number().int().min(0).max(86_400).default(60),
+  })
+  .strict();
+
+export type CsmsSourceConfig = z.infer<typeof csmsSourceSchema>;
+
+/** bk-repo auth (VENDORS.md §5): Basic with a password or user token, or Platform for a user. */
+export const bkRepoCredentialsSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('basic'),
+      username: z.string().min(1),
+      /** The password, or a personal access token: bk-repo accepts either. */
+      password: z.string().min(1),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('platform'),
+      accessKey: z.string().min(1),
+      secretKey: z.string().min(1),
+      /** Sent as X-BKREPO-UID: the user the platform acts for (needs MANAGE on the project). */
+      userId: z.string().min(1),
+    })
+    .strict(),
+]);
+
+export type BkRepoCredentials = z.infer<typeof bkRepoCredentialsSchema>;
+
+/** The event types that bk-repo's documentation links as public (seed 004). */
+export const BKREPO_PUBLIC_EVENT_TYPES = [
+  'PROJECT_CREATED',
+  'REPO_CREATED',
+  'REPO_UPDATED',
+  'NODE_CREATED',
+  'NODE_DOWNLOADED',
+  'NODE_RENAMED',
+  'NODE_MOVED',
+  'NODE_COPIED',
+  'NODE_DELETED',
+  'METADATA_DELETED',
+  'METADATA_SAVED',
+  'VERSION_CREATED',
+] as const;
+
+const ianaTimeZone = z.string().refine(
+  (zone) => {
+    try {
+      // Intl knows exactly the IANA names (and UTC); an offset or a typo throws.
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return zone.includes('/') || zone === 'UTC';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an IANA time zone name such as Asia/Shanghai or UTC' },
+);
+
+export const bkRepoSourceSchema = z
+  .object({
+    ...commonSourceFields,
+    kind: z.literal('bkrepo'),
+    credentials: bkRepoCredentialsSchema,
+    scope: z
+      .object({
+        projectId: z.string().min(1),
+        /** Repositories to read; each (repository, event type) pair is one stream. */
+        repositories: z
+          .array(z.string().min(1))
+          .min(1)
+          .refine((list) => new Set(list).size === list.length, { message: 'must not name a repository twice' }),
+        /** bk-repo's resourceKey pattern: a prefix in which `*` matches anything. */
+        resourceKeyPrefix: z.string().min(1).default('/'),
+        eventTypes: z
+          .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an event type such as NODE_DOWNLOADED'))
+          .min(1)
+          .refine((list) => new Set(list).size === list.length, { message: 'must not name an event type twice' })
+          .default(() => [...BKREPO_PUBLIC_EVENT_TYPES]),
+        /** Zone of createdDate when the server does not name one in X-BKREPO-Time-Zone. */
+        timeZone: ianaTimeZone.default('Asia/Shanghai'),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type BkRepoSourceConfig = z.infer<typeof bkRepoSourceSchema>;
+
+/** Tencent Cloud legacy API 2.0 keys (VENDORS.md §1); `token` only for a temporary key. */
+export const tencentCredentialsSchema = z
+  .object({
+    secretId: z.string().min(1),
+    secretKey: z.string().min(1),
+    token: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** An IANA zone name that this runtime knows, e.g. Asia/Shanghai. */
+const ianaZone = z.string().refine((zone) => IANAZone.isValidZone(zone), {
+  error: (issue) => `must be an IANA time zone such as Asia/Shanghai, got "${String(issue.input)}"`,
+});
+
+export const tencentCcrSourceSchema = z
+  .object({
+    ...commonSourceFields,
+    endpoint: httpUrl.default('https://ccr.api.qcloud.com'),
+    kind: z.literal('tencent-ccr'),
+    credentials: tencentCredentialsSchema,
+    scope: z
+      .object({
+        /** e.g. ap-guangzhou; the API's `Region` parameter. */
+        region: z.string().min(1),
+        /** Repositories to read, `namespace/name`; each one is a stream. */
+        repositories: z
+          .array(z.string().min(1))
+          .min(1)
+          .refine((repos) => new Set(repos).size === repos.length, 'must not name a repository twice'),
+      })
+      .strict(),
+    /** Zone of the zone-less `invokeTime`; China regions write Beijing time. */
+    timeZone: ianaZone.default('Asia/Shanghai'),
+    signatureMethod: z.enum(['HmacSHA256', 'HmacSHA1']).default('HmacSHA256'),
+    /** The legacy API takes both; POST keeps long parameter lists out of URLs and logs. */
+    httpMethod: z.enum(['GET', 'POST']).default('GET'),
+  })
+  .strict();
+
+export type TencentCcrSourceConfig = z.infer<typeof tencentCcrSourceSchema>;
+
+export const sourceConfigSchema = z.discriminatedUnion('kind', [modelArtsSourceSchema, hssSourceSchema, csmsSourceSchema, bkRepoSourceSchema, tencentCcrSourceSchema]);
 
 export type SourceConfig = z.infer<typeof sourceConfigSchema>;
 

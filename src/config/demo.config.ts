@@ -21,6 +21,36 @@ export function demoConfig(emulators: RunningEmulators, port: number): Config {
           credentials: { type: 'aksk', accessKey: huawei.accessKey, secretKey: huawei.secretKey },
           scope: { projectId: huawei.projectId },
         },
+        {
+          name: 'ccr-demo',
+          kind: 'tencent-ccr',
+          endpoint: emulators.tencentCcr.url,
+          credentials: { secretId: DEMO_CREDENTIALS.tencent.secretId, secretKey: DEMO_CREDENTIALS.tencent.secretKey },
+          scope: { region: DEMO_CREDENTIALS.tencent.region, repositories: emulators.tencentCcr.repositories() },
+        },
+        {
+          name: 'hss-demo',
+          kind: 'huawei-hss',
+          endpoint: emulators.hss.url,
+          credentials: { type: 'aksk', accessKey: huawei.accessKey, secretKey: huawei.secretKey },
+          scope: { projectId: huawei.projectId },
+        },
+        {
+          name: 'csms-demo',
+          kind: 'huawei-csms',
+          endpoint: emulators.csms.url,
+          credentials: { type: 'aksk', accessKey: huawei.accessKey, secretKey: huawei.secretKey },
+          scope: { projectId: huawei.projectId },
+        },
+        {
+          name: 'bkrepo-demo',
+          kind: 'bkrepo',
+          endpoint: emulators.bkrepo.url,
+          credentials: { type: 'basic', username: DEMO_CREDENTIALS.bkrepo.user, password: DEMO_CREDENTIALS.bkrepo.password },
+          // `*` rather than the default `/`: repository and version events are keyed by
+          // name, not by path, and the demo shows every kind of record.
+          scope: { projectId: DEMO_CREDENTIALS.bkrepo.projectId, repositories: ['generic-local', 'maven-local', 'docker-local'], resourceKeyPrefix: '*' },
+        },
       ],
     },
     'demo configuration',

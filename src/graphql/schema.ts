@@ -2,9 +2,13 @@ import 'reflect-metadata';
 import './enums.js';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { AuditResolver } from './resolvers/audit.resolver.js';
 import { DeploymentResolver } from './resolvers/deployment.resolver.js';
+import { ImageResolver } from './resolvers/image.resolver.js';
+import { SecretNotificationResolver } from './resolvers/secret-notification.resolver.js';
 import { EventFieldsResolver } from './resolvers/event-fields.resolver.js';
 import { EventsResolver } from './resolvers/events.resolver.js';
+import { TriggerResolver } from './resolvers/trigger.resolver.js';
 import { AuditEventType } from './types/audit-event.type.js';
 import { DeploymentEventType } from './types/deployment-event.type.js';
 import { ImageEventType } from './types/image-event.type.js';
@@ -14,7 +18,7 @@ import { TriggerEventType } from './types/trigger-event.type.js';
 /** The public schema. `schema/schema.graphql` is this, printed (npm run schema:emit). */
 export function buildEventgraphSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [EventsResolver, EventFieldsResolver, DeploymentResolver],
+    resolvers: [EventsResolver, EventFieldsResolver, DeploymentResolver, ImageResolver, SecretNotificationResolver, AuditResolver, TriggerResolver],
     // Every event type is reachable through the Event interface only; list them so that
     // types whose vendor has no configured source yet are still in the contract.
     orphanedTypes: [TriggerEventType, ImageEventType, SecretNotificationEventType, DeploymentEventType, AuditEventType],

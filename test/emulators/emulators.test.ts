@@ -7,7 +7,8 @@ const PROJECT = DEMO_CREDENTIALS.huawei.projectId;
 describe('startEmulators', () => {
   it('starts IAM and ModelArts on loopback, lists them, and closes (twice is fine)', async () => {
     const emulators = await startEmulators();
-    expect(emulators.list().map((e) => e.name)).toEqual(['huawei-iam', 'huawei-modelarts']);
+    // Each vendor adds its own; these are the ones every checkout has.
+    expect(emulators.list().map((e) => e.name)).toEqual(expect.arrayContaining(['huawei-iam', 'huawei-modelarts', 'tencent-ccr', 'huawei-hss', 'huawei-csms', 'bkrepo']));
     for (const e of emulators.list()) expect(e.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(emulators.modelarts.now % 60_000).toBe(0);
     expect(Math.abs(emulators.modelarts.now - Date.now())).toBeLessThan(61_000);
@@ -17,7 +18,7 @@ describe('startEmulators', () => {
   });
 
   it('documents fixed ports and demo credentials', () => {
-    expect(EMULATOR_PORTS).toEqual({ modelarts: 4104, iam: 4110 });
+    expect(EMULATOR_PORTS).toMatchObject({ modelarts: 4104, iam: 4110, tencentCcr: 4101, hss: 4102, csms: 4103, bkrepo: 4105 });
     expect(DEMO_CREDENTIALS.huawei).toMatchObject({ region: 'cn-north-4', projectId: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 

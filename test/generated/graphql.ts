@@ -65,10 +65,35 @@ export type SourceState =
   | 'PARTIAL'
   | 'SKIPPED';
 
+export type TriggerLogOrderBy =
+  | 'INVOKE_TIME'
+  | 'REPO_NAME'
+  | 'TRIGGER_NAME';
+
 export type Vendor =
   | 'BLUEKING'
   | 'HUAWEI_CLOUD'
   | 'TENCENT_CLOUD';
+
+export type AuditLogsQueryVariables = Exact<{
+  source?: string | null | undefined;
+  projectId?: string | null | undefined;
+  repoName: string;
+  resourceKey?: string | null | undefined;
+  eventType: string;
+  sha256?: string | null | undefined;
+  pipelineId?: string | null | undefined;
+  buildId?: string | null | undefined;
+  userId?: string | null | undefined;
+  since?: string | null | undefined;
+  until?: string | null | undefined;
+  pageNumber?: number | null | undefined;
+  pageSize?: number | null | undefined;
+  direction?: SortDirection | null | undefined;
+}>;
+
+
+export type AuditLogsQuery = { auditLogs: { pageNumber: number, pageSize: number, totalRecords: number, totalPages: number, count: number, timeZone: string, timeZoneFromUpstream: boolean, records: Array<{ __typename: 'AuditEvent', type: string, projectId: string, repoName: string, resourceKey: string, userId: string, clientAddress: string | null, createdDate: string, description: unknown, md5: string | null, sha256: string | null, pipelineId: string | null, buildId: string | null, id: string, kind: EventKind, vendor: Vendor, occurredAt: string, outcome: EventOutcome, actor: string | null, resource: string | null, summary: string, raw: unknown, source: { name: string } }> } };
 
 export type DeploymentServicesQueryVariables = Exact<{
   source?: string | null | undefined;
@@ -143,6 +168,23 @@ export type EventsPageQuery = { events: { totalCount: number | null, asOf: strin
         | { __typename: 'TriggerEvent', triggerName: string, repoName: string, tagName: string, invokeSource: string, invokeAction: string, invokeTime: string, id: string, kind: EventKind, vendor: Vendor, occurredAt: string, outcome: EventOutcome, actor: string | null, resource: string | null, summary: string, raw: unknown, invokeCondition: { invokeMethod: string, invokeExpr: string, tagList: Array<string> | null }, invokePara: { appId: string | null, serviceName: string | null, clusterId: string | null, namespace: string | null, containerName: string | null, clusterRegion: number | null, clusterRegionName: string | null }, invokeResult: { returnCode: number, returnMsg: string | null }, source: { name: string } }
        }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, sources: Array<{ status: SourceState, events: number, upstreamCalls: number, upstreamFilters: Array<string>, localFilters: Array<string>, streams: number, failedStreams: number, source: { name: string, kind: EventKind }, error: { code: string, message: string, upstreamStatus: number | null, upstreamCode: string | null } | null }> } };
 
+export type ImageEventsQueryVariables = Exact<{
+  source?: string | null | undefined;
+  resourceName?: string | null | undefined;
+  resourceType?: string | null | undefined;
+  eventType?: string | null | undefined;
+  eventName?: string | null | undefined;
+  sourceIp?: string | null | undefined;
+  userName?: string | null | undefined;
+  startTime?: string | null | undefined;
+  endTime?: string | null | undefined;
+  limit?: number | null | undefined;
+  offset?: number | null | undefined;
+}>;
+
+
+export type ImageEventsQuery = { imageEvents: { totalNum: number, count: number, events: Array<{ __typename: 'ImageEvent', resourceName: string, resourceType: string, eventName: string, eventId: string, eventType: string, sourceIp: string | null, userName: string | null, content: string | null, id: string, kind: EventKind, vendor: Vendor, occurredAt: string, outcome: EventOutcome, actor: string | null, resource: string | null, summary: string, raw: unknown, source: { name: string } }> } };
+
 export type RecentFailuresQueryVariables = Exact<{
   since: string;
   until?: string | null | undefined;
@@ -158,10 +200,29 @@ export type RecentFailuresQuery = { events: { totalCount: number | null, edges: 
         | { id: string, kind: EventKind, occurredAt: string, resource: string | null, summary: string, source: { name: string } }
        }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
+export type SecretNotificationsQueryVariables = Exact<{
+  source?: string | null | undefined;
+}>;
+
+
+export type SecretNotificationsQuery = { secretNotifications: { count: number, currentCount: number | null, nextMarker: string | null, previousMarker: string | null, events: Array<{ __typename: 'SecretNotificationEvent', eventName: string, triggerEventType: string, secretName: string, secretType: string, notificationTargetName: string, notificationTargetId: string, notificationStatus: string, notificationContent: string, notificationPayload: unknown, id: string, kind: EventKind, vendor: Vendor, occurredAt: string, outcome: EventOutcome, actor: string | null, resource: string | null, summary: string, raw: unknown, source: { name: string } }> } };
+
 export type SourcesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type SourcesQuery = { sources: Array<{ name: string, kind: EventKind, vendor: Vendor, endpoint: string }> };
+
+export type TriggerLogsQueryVariables = Exact<{
+  source?: string | null | undefined;
+  repoName?: string | null | undefined;
+  offset?: number | null | undefined;
+  limit?: number | null | undefined;
+  order?: SortDirection | null | undefined;
+  orderBy?: TriggerLogOrderBy | null | undefined;
+}>;
+
+
+export type TriggerLogsQuery = { triggerLogs: { repoName: string, totalCount: number, count: number, events: Array<{ __typename: 'TriggerEvent', triggerName: string, repoName: string, tagName: string, invokeSource: string, invokeAction: string, invokeTime: string, id: string, kind: EventKind, vendor: Vendor, occurredAt: string, outcome: EventOutcome, actor: string | null, resource: string | null, summary: string, raw: unknown, invokeCondition: { invokeMethod: string, invokeExpr: string, tagList: Array<string> | null }, invokePara: { appId: string | null, serviceName: string | null, clusterId: string | null, namespace: string | null, containerName: string | null, clusterRegion: number | null, clusterRegionName: string | null }, invokeResult: { returnCode: number, returnMsg: string | null }, source: { name: string } }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -265,6 +326,118 @@ export const EventFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"EventFields"}) as unknown as TypedDocumentString<EventFieldsFragment, unknown>;
+export const AuditLogsDocument = new TypedDocumentString(`
+    query AuditLogs($source: String, $projectId: String, $repoName: String!, $resourceKey: String, $eventType: String!, $sha256: String, $pipelineId: String, $buildId: String, $userId: String, $since: DateTime, $until: DateTime, $pageNumber: Int, $pageSize: Int, $direction: SortDirection) {
+  auditLogs(
+    source: $source
+    projectId: $projectId
+    repoName: $repoName
+    resourceKey: $resourceKey
+    eventType: $eventType
+    sha256: $sha256
+    pipelineId: $pipelineId
+    buildId: $buildId
+    userId: $userId
+    since: $since
+    until: $until
+    pageNumber: $pageNumber
+    pageSize: $pageSize
+    direction: $direction
+  ) {
+    pageNumber
+    pageSize
+    totalRecords
+    totalPages
+    count
+    timeZone
+    timeZoneFromUpstream
+    records {
+      ...EventFields
+    }
+  }
+}
+    fragment EventFields on Event {
+  __typename
+  id
+  kind
+  vendor
+  source {
+    name
+  }
+  occurredAt
+  outcome
+  actor
+  resource
+  summary
+  raw
+  ... on DeploymentEvent {
+    serviceId
+    serviceName
+    eventType
+    eventInfo
+  }
+  ... on TriggerEvent {
+    triggerName
+    repoName
+    tagName
+    invokeSource
+    invokeAction
+    invokeTime
+    invokeCondition {
+      invokeMethod
+      invokeExpr
+      tagList
+    }
+    invokePara {
+      appId
+      serviceName
+      clusterId
+      namespace
+      containerName
+      clusterRegion
+      clusterRegionName
+    }
+    invokeResult {
+      returnCode
+      returnMsg
+    }
+  }
+  ... on ImageEvent {
+    resourceName
+    resourceType
+    eventName
+    eventId
+    eventType
+    sourceIp
+    userName
+    content
+  }
+  ... on SecretNotificationEvent {
+    eventName
+    triggerEventType
+    secretName
+    secretType
+    notificationTargetName
+    notificationTargetId
+    notificationStatus
+    notificationContent
+    notificationPayload
+  }
+  ... on AuditEvent {
+    type
+    projectId
+    repoName
+    resourceKey
+    userId
+    clientAddress
+    createdDate
+    description
+    md5
+    sha256
+    pipelineId
+    buildId
+  }
+}`) as unknown as TypedDocumentString<AuditLogsQuery, AuditLogsQueryVariables>;
 export const DeploymentServicesDocument = new TypedDocumentString(`
     query DeploymentServices($source: String, $status: DeploymentServiceStatus, $offset: Int, $limit: Int) {
   deploymentServices(
@@ -613,6 +786,110 @@ export const EventsPageDocument = new TypedDocumentString(`
     buildId
   }
 }`) as unknown as TypedDocumentString<EventsPageQuery, EventsPageQueryVariables>;
+export const ImageEventsDocument = new TypedDocumentString(`
+    query ImageEvents($source: String, $resourceName: String, $resourceType: String, $eventType: String, $eventName: String, $sourceIp: String, $userName: String, $startTime: DateTime, $endTime: DateTime, $limit: Int, $offset: Int) {
+  imageEvents(
+    source: $source
+    resourceName: $resourceName
+    resourceType: $resourceType
+    eventType: $eventType
+    eventName: $eventName
+    sourceIp: $sourceIp
+    userName: $userName
+    startTime: $startTime
+    endTime: $endTime
+    limit: $limit
+    offset: $offset
+  ) {
+    totalNum
+    count
+    events {
+      ...EventFields
+    }
+  }
+}
+    fragment EventFields on Event {
+  __typename
+  id
+  kind
+  vendor
+  source {
+    name
+  }
+  occurredAt
+  outcome
+  actor
+  resource
+  summary
+  raw
+  ... on DeploymentEvent {
+    serviceId
+    serviceName
+    eventType
+    eventInfo
+  }
+  ... on TriggerEvent {
+    triggerName
+    repoName
+    tagName
+    invokeSource
+    invokeAction
+    invokeTime
+    invokeCondition {
+      invokeMethod
+      invokeExpr
+      tagList
+    }
+    invokePara {
+      appId
+      serviceName
+      clusterId
+      namespace
+      containerName
+      clusterRegion
+      clusterRegionName
+    }
+    invokeResult {
+      returnCode
+      returnMsg
+    }
+  }
+  ... on ImageEvent {
+    resourceName
+    resourceType
+    eventName
+    eventId
+    eventType
+    sourceIp
+    userName
+    content
+  }
+  ... on SecretNotificationEvent {
+    eventName
+    triggerEventType
+    secretName
+    secretType
+    notificationTargetName
+    notificationTargetId
+    notificationStatus
+    notificationContent
+    notificationPayload
+  }
+  ... on AuditEvent {
+    type
+    projectId
+    repoName
+    resourceKey
+    userId
+    clientAddress
+    createdDate
+    description
+    md5
+    sha256
+    pipelineId
+    buildId
+  }
+}`) as unknown as TypedDocumentString<ImageEventsQuery, ImageEventsQueryVariables>;
 export const RecentFailuresDocument = new TypedDocumentString(`
     query RecentFailures($since: DateTime!, $until: DateTime, $first: Int = 50) {
   events(
@@ -647,6 +924,100 @@ export const RecentFailuresDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RecentFailuresQuery, RecentFailuresQueryVariables>;
+export const SecretNotificationsDocument = new TypedDocumentString(`
+    query SecretNotifications($source: String) {
+  secretNotifications(source: $source) {
+    count
+    currentCount
+    nextMarker
+    previousMarker
+    events {
+      ...EventFields
+    }
+  }
+}
+    fragment EventFields on Event {
+  __typename
+  id
+  kind
+  vendor
+  source {
+    name
+  }
+  occurredAt
+  outcome
+  actor
+  resource
+  summary
+  raw
+  ... on DeploymentEvent {
+    serviceId
+    serviceName
+    eventType
+    eventInfo
+  }
+  ... on TriggerEvent {
+    triggerName
+    repoName
+    tagName
+    invokeSource
+    invokeAction
+    invokeTime
+    invokeCondition {
+      invokeMethod
+      invokeExpr
+      tagList
+    }
+    invokePara {
+      appId
+      serviceName
+      clusterId
+      namespace
+      containerName
+      clusterRegion
+      clusterRegionName
+    }
+    invokeResult {
+      returnCode
+      returnMsg
+    }
+  }
+  ... on ImageEvent {
+    resourceName
+    resourceType
+    eventName
+    eventId
+    eventType
+    sourceIp
+    userName
+    content
+  }
+  ... on SecretNotificationEvent {
+    eventName
+    triggerEventType
+    secretName
+    secretType
+    notificationTargetName
+    notificationTargetId
+    notificationStatus
+    notificationContent
+    notificationPayload
+  }
+  ... on AuditEvent {
+    type
+    projectId
+    repoName
+    resourceKey
+    userId
+    clientAddress
+    createdDate
+    description
+    md5
+    sha256
+    pipelineId
+    buildId
+  }
+}`) as unknown as TypedDocumentString<SecretNotificationsQuery, SecretNotificationsQueryVariables>;
 export const SourcesDocument = new TypedDocumentString(`
     query Sources {
   sources {
@@ -657,3 +1028,103 @@ export const SourcesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SourcesQuery, SourcesQueryVariables>;
+export const TriggerLogsDocument = new TypedDocumentString(`
+    query TriggerLogs($source: String, $repoName: String, $offset: Int, $limit: Int, $order: SortDirection, $orderBy: TriggerLogOrderBy) {
+  triggerLogs(
+    source: $source
+    repoName: $repoName
+    offset: $offset
+    limit: $limit
+    order: $order
+    orderBy: $orderBy
+  ) {
+    repoName
+    totalCount
+    count
+    events {
+      ...EventFields
+    }
+  }
+}
+    fragment EventFields on Event {
+  __typename
+  id
+  kind
+  vendor
+  source {
+    name
+  }
+  occurredAt
+  outcome
+  actor
+  resource
+  summary
+  raw
+  ... on DeploymentEvent {
+    serviceId
+    serviceName
+    eventType
+    eventInfo
+  }
+  ... on TriggerEvent {
+    triggerName
+    repoName
+    tagName
+    invokeSource
+    invokeAction
+    invokeTime
+    invokeCondition {
+      invokeMethod
+      invokeExpr
+      tagList
+    }
+    invokePara {
+      appId
+      serviceName
+      clusterId
+      namespace
+      containerName
+      clusterRegion
+      clusterRegionName
+    }
+    invokeResult {
+      returnCode
+      returnMsg
+    }
+  }
+  ... on ImageEvent {
+    resourceName
+    resourceType
+    eventName
+    eventId
+    eventType
+    sourceIp
+    userName
+    content
+  }
+  ... on SecretNotificationEvent {
+    eventName
+    triggerEventType
+    secretName
+    secretType
+    notificationTargetName
+    notificationTargetId
+    notificationStatus
+    notificationContent
+    notificationPayload
+  }
+  ... on AuditEvent {
+    type
+    projectId
+    repoName
+    resourceKey
+    userId
+    clientAddress
+    createdDate
+    description
+    md5
+    sha256
+    pipelineId
+    buildId
+  }
+}`) as unknown as TypedDocumentString<TriggerLogsQuery, TriggerLogsQueryVariables>;

@@ -1,0 +1,287 @@
+import { STATUS_CODES } from 'node:http';
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import { huaweiAccount, type HuaweiAccount } from '../huawei/huawei-account.js';
+import { createHuaweiAkskVerifier, DEFAULT_MAX_CLOCK_SKEW_MS } from '../huawei/huawei-aksk.verifier.js';
+import {
+  apigwError,
+  huaweiCaller,
+  huaweiGatewayAuth,
+  projectMismatch,
+  type HuaweiTokenValidator,
+} from '../huawei/huawei-gateway.auth.js';
+import type { EmulatorHandle } from '../shared/emulator.handle.js';
+import {
+  CONTROL_PREFIX,
+  controlRouter,
+  errorHandler,
+  faultInjection,
+  rawBody,
+  readJson,
+  requestLogger,
+  sendControlError,
+  sendJson,
+  sendOk,
+  type VendorError,
+} from '../shared/emulator.http.js';
+import { DEFAULT_FAULT_KNOBS, faultKnobsShape, KnobController, type FaultKnobs } from '../shared/emulator.knobs.js';
+import { EmulatorLifecycle, listen } from '../shared/emulator.server.js';
+import { mulberry32 } from '../shared/mulberry32.js';
+import { RequestLog, type RequestCounts } from '../shared/request.log.js';
+import { cloneCsmsDataset, generateCsmsDataset, type CsmsDataset, type CsmsNotificationRecord } from './csms.dataset.js';
+
+/**
+ * Emulator of Huawei Cloud CSMS `ListNotificationRecords` (VENDORS.md §3, seed 002) behind
+ * an emulated API gateway (AK/SK or IAM token, VENDORS.md §6).
+ *
+ * `GET /v1/{project_id}/csms/notification-records` takes no query parameter: the official
+ * SDKs send none, and the service ignores any it is given, so the emulator does too. One call
+ * answers everything it holds, newest first, at most 1000 records, with a `page_info` whose
+ * markers name the first and last secret of the answer (the page calls them the previous
+ * page's end and the next page's start; no input takes them back).
+ *
+ * The service keeps three months of records. The `retention` knob models that (records
+ * older than three calendar months before the data's anchor time are dropped); it is off by
+ * default so that the page's example, from 2020, is served.
+ *
+ * Records keep `create_time` exactly as stored: generated ones are in milliseconds, as the
+ * page's example is; records appended by tests may be in seconds, as the field is documented.
+ *
+ * Errors have CSMS's nested body `{error: {error_code, error_msg}}`: 403 CSMS.0403 (a project
+ * other than the account's, or not the caller's), 500 CSMS.0500; the gateway's own 401
+ * APIGW.0301 and 404 APIGW.0101 are flat, as the gateway answers for every service.
+ */
+
+export const CSMS_MAX_RECORDS = 1000;
+
+export const CSMS_ERRORS = {
+  badRequest: 'CSMS.0400',
+  forbidden: 'CSMS.0403',
+  notFound: 'CSMS.0404',
+  internal: 'CSMS.0500',
+} as const;
+
+export function csmsError(status: number, code: string, message: string): VendorError {
+  return { status, body: { error: { error_code: code, error_msg: message } } };
+}
+
+export function csmsErrorForStatus(status: number): VendorError {
+  switch (status) {
+    case 400:
+      return csmsError(400, CSMS_ERRORS.badRequest, 'Invalid request.');
+    case 401:
+      return { status, body: apigwError('APIGW.0301', 'Incorrect IAM authentication information: the token has expired') };
+    case 403:
+      return csmsError(403, CSMS_ERRORS.forbidden, 'Forbidden.');
+    case 404:
+      return csmsError(404, CSMS_ERRORS.notFound, 'Resource not found.');
+    case 429:
+      return {
+        status,
+        body: apigwError('APIGW.0308', 'The throttling threshold has been reached: policy user over ratelimit, limit:100, time:1 minute'),
+      };
+    default:
+      return csmsError(status, CSMS_ERRORS.internal, STATUS_CODES[status] ?? 'Internal error.');
+  }
+}
+
+export interface CsmsKnobs extends FaultKnobs {
+  /** Serve only the last three months of records, as the service does. Default false. */
+  retention: boolean;
+}
+
+const csmsKnobsPatchSchema = z.object({ ...faultKnobsShape, retention: z.boolean() }).partial().strict();
+const DEFAULT_CSMS_KNOBS: Readonly<CsmsKnobs> = Object.freeze({ ...DEFAULT_FAULT_KNOBS, retention: false });
+
+export interface CsmsEmulatorOptions {
+  host?: string;
+  port?: number;
+  account?: HuaweiAccount;
+  tokens?: HuaweiTokenValidator;
+  seed?: number;
+  /** Anchor time of the generated data, and the clock of the retention knob. */
+  now?: number;
+  /** Multiplies the number of records (about 600 at scale 1). */
+  scale?: number;
+  dataset?: CsmsDataset;
+  /** Gateway clock for the X-Sdk-Date check. Default Date.now. */
+  clock?: () => number;
+  maxClockSkewMs?: number;
+  knobs?: Partial<CsmsKnobs>;
+}
+
+export interface CsmsEmulatorHandle extends EmulatorHandle {
+  readonly name: 'huawei-csms';
+  readonly account: HuaweiAccount;
+  readonly projectId: string;
+  readonly now: number;
+  readonly notable: CsmsDataset['notable'];
+  knobs(): CsmsKnobs;
+  setKnobs(patch: Partial<CsmsKnobs>): CsmsKnobs;
+  resetKnobs(): CsmsKnobs;
+  requests(): RequestCounts;
+  resetRequests(): void;
+  /** What a call answers now (retention and the 1000 cap applied), in its order. */
+  served(): CsmsNotificationRecord[];
+  /** Every stored record, in insertion order. */
+  records(): CsmsNotificationRecord[];
+  /** Appends records; returns the stored count. Throws on a bad record. */
+  appendRecords(records: CsmsNotificationRecord[]): number;
+  reset(): void;
+}
+
+const recordSchema = z
+  .object({
+    event_name: z.string(),
+    trigger_event_type: z.string(),
+    create_time: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    secret_name: z.string(),
+    secret_type: z.string(),
+    notification_target_name: z.string(),
+    notification_target_id: z.string(),
+    notification_content: z.string(),
+    notification_status: z.string(),
+  })
+  .strict();
+const appendSchema = z.array(recordSchema).max(100_000);
+
+export async function startCsmsEmulator(options: CsmsEmulatorOptions = {}): Promise<CsmsEmulatorHandle> {
+  const account = options.account ?? huaweiAccount();
+  const seed = options.seed ?? 1;
+  const now = options.dataset?.now ?? options.now ?? Math.floor(Date.now() / 60_000) * 60_000;
+  const original = options.dataset ?? generateCsmsDataset({ seed, now, scale: options.scale ?? 1, projectId: account.projectId });
+  const pristine = cloneCsmsDataset(original);
+  let records = cloneCsmsDataset(pristine).records;
+
+  const knobs = new KnobController<CsmsKnobs>(DEFAULT_CSMS_KNOBS, (input) => csmsKnobsPatchSchema.parse(input));
+  if (options.knobs) knobs.set(options.knobs);
+  const requestLog = new RequestLog();
+  const lifecycle = new EmulatorLifecycle();
+  const faultSeed = (seed ^ 0xc535) >>> 0;
+  let faultRandom = mulberry32(faultSeed);
+
+  const verifier = createHuaweiAkskVerifier({
+    secretFor: (ak) => account.accessKeys.find((k) => k.accessKey === ak)?.secretKey,
+    ...(options.clock ? { now: options.clock } : {}),
+    maxClockSkewMs: options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
+  });
+
+  const resetData = () => {
+    records = cloneCsmsDataset(pristine).records;
+    faultRandom = mulberry32(faultSeed);
+  };
+  const appendRecords = (input: unknown): number => {
+    records.push(...appendSchema.parse(input).map((r) => ({ ...r })));
+    return records.length;
+  };
+
+  /** Newest first by creation time (either unit), ties in insertion order; capped at 1000. */
+  const served = (): CsmsNotificationRecord[] => {
+    const retainedFrom = knobs.get().retention ? threeMonthsBefore(now) : Number.NEGATIVE_INFINITY;
+    return records
+      .map((record, i) => ({ record, at: asMs(record.create_time), i }))
+      .filter(({ at }) => at >= retainedFrom)
+      .sort((a, b) => b.at - a.at || a.i - b.i)
+      .slice(0, CSMS_MAX_RECORDS)
+      .map(({ record }) => ({ ...record }));
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.use(rawBody);
+  app.use(
+    CONTROL_PREFIX,
+    controlRouter({
+      knobs,
+      requestLog,
+      resetData,
+      extend: (router) => {
+        router.get('/dataset', (_req, res) =>
+          sendJson(res, 200, { projectId: account.projectId, now, notable: original.notable, stored: records.length }),
+        );
+        router.post('/records', (req, res) => {
+          try {
+            const body = readJson(req);
+            sendJson(res, 201, { appended: Array.isArray(body) ? body.length : 0, stored: appendRecords(body) });
+          } catch (error) {
+            sendControlError(res, error);
+          }
+        });
+      },
+    }),
+  );
+  app.use(requestLogger(requestLog));
+  app.use(faultInjection({ knobs, random: () => faultRandom(), lifecycle, errorFor: csmsErrorForStatus }));
+  const auth = huaweiGatewayAuth({ verifier, ...(options.tokens ? { tokens: options.tokens } : {}) });
+
+  app.get('/v1/:project_id/csms/notification-records', auth, (req, res) => {
+    if (!projectAllowed(req, res)) return;
+    const answer = served();
+    const body = {
+      records: answer,
+      page_info: {
+        next_marker: answer.at(-1)?.secret_name ?? null,
+        previous_marker: answer[0]?.secret_name ?? null,
+        current_count: answer.length,
+      },
+    };
+    sendOk(res, knobs.get(), body, () => ({
+      records: Object.fromEntries(answer.map((r, i) => [String(i), r.create_time])),
+      page_info: 'none',
+    }));
+  });
+
+  app.use((_req, res) =>
+    sendJson(res, 404, apigwError('APIGW.0101', 'The API does not exist or has not been published in the environment')),
+  );
+  app.use(errorHandler(csmsErrorForStatus));
+
+  const listening = await listen(app, { host: options.host ?? '127.0.0.1', port: options.port ?? 0, lifecycle });
+
+  return {
+    name: 'huawei-csms',
+    url: listening.url,
+    account,
+    projectId: account.projectId,
+    now,
+    notable: original.notable,
+    close: () => listening.close(),
+    knobs: () => knobs.get(),
+    setKnobs: (patch) => knobs.set(patch),
+    resetKnobs: () => knobs.reset(),
+    requests: () => requestLog.counts(),
+    resetRequests: () => requestLog.reset(),
+    served,
+    records: () => records.map((r) => ({ ...r })),
+    appendRecords: (input) => appendRecords(input),
+    reset: () => {
+      knobs.reset();
+      requestLog.reset();
+      resetData();
+    },
+  };
+
+  function projectAllowed(req: Request, res: Response): boolean {
+    const projectId = String(req.params.project_id);
+    const reason =
+      projectId !== account.projectId
+        ? `Project ${projectId} does not exist or is not accessible with these credentials.`
+        : projectMismatch(huaweiCaller(res), projectId);
+    if (reason === undefined) return true;
+    const e = csmsError(403, CSMS_ERRORS.forbidden, reason);
+    sendJson(res, e.status, e.body);
+    return false;
+  }
+}
+
+/** Values below 10^11 are seconds (VENDORS.md §3): 10^11 s is the year 5138. */
+function asMs(createTime: number): number {
+  return createTime < 1e11 ? createTime * 1000 : createTime;
+}
+
+function threeMonthsBefore(epochMs: number): number {
+  const d = new Date(epochMs);
+  d.setUTCMonth(d.getUTCMonth() - 3);
+  return d.getTime();
+}

@@ -1,0 +1,191 @@
+import type { TencentCcrSourceConfig } from '../../config/config.schema.js';
+import { EventKind, EventOutcome, SortDirection, Vendor, type TriggerEventRecord } from '../../model/event.model.js';
+import type { EventFilter } from '../../timeline/event-filter.js';
+import type { Stream, StreamChunk, StreamPlan, StreamQuery, StreamReader } from '../../timeline/stream.js';
+import { encodeEventId } from '../event-id.js';
+import type { EventSource, SourceSession } from '../source.js';
+import { TencentCcrClient, type ListTriggerLogParams } from './tencent-ccr.client.js';
+import {
+  invokeTimeToEpochMs,
+  streamKeyOf,
+  toTriggerEvent,
+  TriggerLogNumbering,
+  type TriggerContext,
+} from './tencent-ccr.mapper.js';
+import { TriggerLogScan } from './tencent-ccr.scan.js';
+import { INVOKE_TIME, type TriggerLog, type TriggerLogPage } from './tencent-ccr.schemas.js';
+
+/**
+ * The largest page the stream asks for. The legacy API documents no maximum; its API 3.0
+ * successor caps `limit` at 100, and a page that size keeps each call small.
+ */
+export const MAX_STREAM_PAGE = 100;
+
+/** Tencent Cloud CCR trigger logs (VENDORS.md §1): one stream per configured repository. */
+export class TencentCcrSource implements EventSource {
+  readonly kind = EventKind.TRIGGER;
+  readonly vendor = Vendor.TENCENT_CLOUD;
+  readonly name: string;
+  readonly endpoint: string;
+  readonly timeZone: string;
+  readonly repositories: readonly string[];
+  readonly client: TencentCcrClient;
+
+  constructor(config: TencentCcrSourceConfig) {
+    this.name = config.name;
+    this.endpoint = config.endpoint;
+    this.timeZone = config.timeZone;
+    this.repositories = config.scope.repositories;
+    this.client = new TencentCcrClient(config);
+  }
+
+  openSession(): TencentCcrSession {
+    return new TencentCcrSession(this);
+  }
+}
+
+export class TencentCcrSession implements SourceSession {
+  upstreamCalls = 0;
+
+  constructor(readonly source: TencentCcrSource) {}
+
+  streams(): Promise<Stream[]> {
+    return Promise.resolve(this.source.repositories.map((repoName) => new TriggerLogStream(this, repoName)));
+  }
+
+  /** The native `triggerLogs` query, and every page and probe of a stream. */
+  listTriggerLog(params: ListTriggerLogParams): Promise<TriggerLogPage> {
+    this.upstreamCalls += 1;
+    return this.source.client.listTriggerLog(params);
+  }
+
+  contextFor(repoName: string): TriggerContext {
+    return { sourceName: this.source.name, repoName, timeZone: this.source.timeZone };
+  }
+
+  timeOf = (log: TriggerLog): number => invokeTimeToEpochMs(log.record.invokeTime, this.source.timeZone);
+
+  async findEvent(naturalId: readonly unknown[]): Promise<TriggerEventRecord | null> {
+    const [repoName, invokeTime] = naturalId;
+    if (typeof repoName !== 'string' || typeof invokeTime !== 'string' || !INVOKE_TIME.test(invokeTime)) return null;
+    if (!this.source.repositories.includes(repoName)) return null;
+    let at: number;
+    try {
+      at = invokeTimeToEpochMs(invokeTime, this.source.timeZone);
+    } catch {
+      return null;
+    }
+    // Every record of that second, numbered from the first one, as the stream numbers them.
+    const scan = new TriggerLogScan({
+      repoName,
+      order: 'asc',
+      from: at,
+      to: at,
+      pageSize: MAX_STREAM_PAGE,
+      list: (params) => this.listTriggerLog(params),
+      timeOf: this.timeOf,
+    });
+    const numbering = new TriggerLogNumbering();
+    const wanted = encodeEventId(this.source.name, naturalId);
+    const context = this.contextFor(repoName);
+    for (;;) {
+      const batch = await scan.next();
+      for (const { log } of batch.logs) {
+        const event = toTriggerEvent(context, log, numbering);
+        if (event.id === wanted) return event;
+      }
+      if (batch.done) return null;
+    }
+  }
+}
+
+/** The trigger log of one repository, in invoke_time order. */
+class TriggerLogStream implements Stream {
+  readonly key: string;
+  readonly sourceName: string;
+
+  constructor(
+    private readonly session: TencentCcrSession,
+    private readonly repoName: string,
+  ) {
+    this.sourceName = session.source.name;
+    this.key = streamKeyOf(this.sourceName, repoName);
+  }
+
+  /**
+   * Nothing is pushed upstream (the API filters on nothing but the repository); the plan
+   * only prunes a stream that cannot match.
+   */
+  plan(filter: EventFilter): StreamPlan {
+    const upstream: StreamPlan['upstream'] = [];
+    // Trigger logs name no actor.
+    if (filter.actor !== undefined) return { skip: true, upstream };
+    // `resource` is repoName:tagName, so another repository's resource rules the stream out.
+    if (filter.resource !== undefined && !filter.resource.startsWith(`${this.repoName}:`)) return { skip: true, upstream };
+    // returnCode gives SUCCESS or FAILURE, never UNKNOWN.
+    if (filter.outcomes && !filter.outcomes.some((o) => o === EventOutcome.SUCCESS || o === EventOutcome.FAILURE)) {
+      return { skip: true, upstream };
+    }
+    return { skip: false, upstream };
+  }
+
+  open(query: StreamQuery): StreamReader {
+    const ascending = query.order === SortDirection.ASC;
+    // The cursor's instant is inclusive: the scan starts at the first record of its second
+    // and the timeline drops the ties it has already served.
+    const from = ascending
+      ? maxDefined(query.since, query.after?.at)
+      : Math.min(query.until, query.after?.at ?? Number.POSITIVE_INFINITY);
+    const to = ascending ? query.until : query.since;
+    const scan = new TriggerLogScan({
+      repoName: this.repoName,
+      order: ascending ? 'asc' : 'desc',
+      ...(from !== undefined ? { from } : {}),
+      ...(to !== undefined ? { to } : {}),
+      pageSize: Math.min(MAX_STREAM_PAGE, Math.max(1, query.want)),
+      list: (params) => this.session.listTriggerLog(params),
+      timeOf: this.session.timeOf,
+    });
+    const context = this.session.contextFor(this.repoName);
+    const numbering = new TriggerLogNumbering();
+    let first = true;
+    return {
+      next: async (): Promise<StreamChunk> => {
+        const batch = await scan.next();
+        const chunk: StreamChunk = {
+          events: batch.logs.map(({ log }) => toTriggerEvent(context, log, numbering)),
+          done: batch.done,
+        };
+        if (first) {
+          first = false;
+          chunk.total = await this.totalOf(query, scan, batch.logs.length, batch.done);
+        }
+        return chunk;
+      },
+    };
+  }
+
+  /**
+   * The size of the window, for the first chunk. The upstream counts the whole repository
+   * only, so with `since` or `until` in the filter it is unknown (null). Without them the
+   * window still ends at the walk's snapshot time: in desc order the records after it are
+   * the ones the scan skipped; in asc order the first chunk shows the end when it reached
+   * it, and otherwise one record, the newest, tells whether anything lies after it.
+   */
+  private async totalOf(query: StreamQuery, scan: TriggerLogScan, firstCount: number, done: boolean): Promise<number | null> {
+    if (query.filter.since !== undefined || query.filter.until !== undefined || query.after !== undefined) return null;
+    if (scan.total === undefined || scan.startIndex === undefined) return null;
+    if (query.order === SortDirection.DESC) return scan.total - scan.startIndex;
+    if (done) return firstCount;
+    const newest = await this.session.listTriggerLog({ repoName: this.repoName, offset: 0, limit: 1, order: 'desc', orderBy: 'invoke_time' });
+    const last = newest.logs[0];
+    if (!last) return 0;
+    return this.session.timeOf(last) <= query.until ? newest.totalCount : null;
+  }
+}
+
+function maxDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.max(a, b);
+}

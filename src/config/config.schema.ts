@@ -1,4 +1,3 @@
-import { IANAZone } from 'luxon';
 import { z } from 'zod';
 
 /**
@@ -11,6 +10,22 @@ const sourceName = z
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be 1-63 characters of a-z, 0-9, "-" or "_", starting with a letter or digit');
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/**
+ * Zone of an upstream's zone-less wall-clock times. Only IANA names (and UTC): an offset
+ * such as +08:00 or an abbreviation such as CST cannot follow daylight saving or history.
+ */
+const ianaZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return zone.includes('/') || zone === 'UTC';
+    } catch {
+      return false;
+    }
+  },
+  { error: (issue) => `must be an IANA time zone such as Asia/Shanghai, got "${String(issue.input)}"` },
+);
 
 /** Resilience policy of one source's upstream calls; every field has a default. */
 export const httpPolicySchema = z
@@ -164,19 +179,6 @@ export const BKREPO_PUBLIC_EVENT_TYPES = [
   'VERSION_CREATED',
 ] as const;
 
-const ianaTimeZone = z.string().refine(
-  (zone) => {
-    try {
-      // Intl knows exactly the IANA names (and UTC); an offset or a typo throws.
-      new Intl.DateTimeFormat('en-US', { timeZone: zone });
-      return zone.includes('/') || zone === 'UTC';
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an IANA time zone name such as Asia/Shanghai or UTC' },
-);
-
 export const bkRepoSourceSchema = z
   .object({
     ...commonSourceFields,
@@ -197,10 +199,10 @@ export const bkRepoSourceSchema = z
           .min(1)
           .refine((list) => new Set(list).size === list.length, { message: 'must not name an event type twice' })
           .default(() => [...BKREPO_PUBLIC_EVENT_TYPES]),
-        /** Zone of createdDate when the server does not name one in X-BKREPO-Time-Zone. */
-        timeZone: ianaTimeZone.default('Asia/Shanghai'),
       })
       .strict(),
+    /** Zone of createdDate when the server does not name one in X-BKREPO-Time-Zone. */
+    timeZone: ianaZone.default('Asia/Shanghai'),
   })
   .strict();
 
@@ -214,11 +216,6 @@ export const tencentCredentialsSchema = z
     token: z.string().min(1).optional(),
   })
   .strict();
-
-/** An IANA zone name that this runtime knows, e.g. Asia/Shanghai. */
-const ianaZone = z.string().refine((zone) => IANAZone.isValidZone(zone), {
-  error: (issue) => `must be an IANA time zone such as Asia/Shanghai, got "${String(issue.input)}"`,
-});
 
 export const tencentCcrSourceSchema = z
   .object({

@@ -135,8 +135,20 @@ describe('loadConfigFile', () => {
       HUAWEI_AK: 'AKEXAMPLE',
       HUAWEI_SK: 'SKEXAMPLE',
       HUAWEI_IAM_PASSWORD: 'pa55: "word" # not a comment',
+      TENCENT_SECRET_ID: 'AKIDexample',
+      TENCENT_SECRET_KEY: 'tencent-secret',
+      BKREPO_TOKEN: 'bk-token',
     });
-    expect(config.sources.map((s) => s.name)).toEqual(['modelarts-beijing', 'modelarts-shanghai']);
+    expect(config.sources.map((s) => s.name)).toEqual([
+      'modelarts-beijing',
+      'modelarts-shanghai',
+      'hss-beijing',
+      'csms-beijing',
+      'ccr-guangzhou',
+      'bkrepo',
+    ]);
+    expect(config.sources[2]?.credentials).toEqual({ type: 'aksk', accessKey: 'AKEXAMPLE', secretKey: 'SKEXAMPLE' });
+    expect(config.sources[5]).toMatchObject({ credentials: { password: 'bk-token' }, timeZone: 'Asia/Shanghai' });
     expect(config.sources[0]?.credentials).toEqual({ type: 'aksk', accessKey: 'AKEXAMPLE', secretKey: 'SKEXAMPLE' });
     expect(config.sources[0]).toMatchObject({ scope: { projectId: '0123456789abcdef0123456789abcdef' } });
     expect(config.sources[1]?.credentials).toMatchObject({ type: 'iam-token', password: 'pa55: "word" # not a comment' });
@@ -148,6 +160,13 @@ describe('loadConfigFile', () => {
       `${examplePath}: sources[0].credentials.accessKey: environment variable HUAWEI_AK is not set (write \${HUAWEI_AK:-default} to give a default)`,
       `${examplePath}: sources[0].credentials.secretKey: environment variable HUAWEI_SK is not set (write \${HUAWEI_SK:-default} to give a default)`,
       `${examplePath}: sources[1].credentials.password: environment variable HUAWEI_IAM_PASSWORD is not set (write \${HUAWEI_IAM_PASSWORD:-default} to give a default)`,
+      `${examplePath}: sources[2].credentials.accessKey: environment variable HUAWEI_AK is not set (write \${HUAWEI_AK:-default} to give a default)`,
+      `${examplePath}: sources[2].credentials.secretKey: environment variable HUAWEI_SK is not set (write \${HUAWEI_SK:-default} to give a default)`,
+      `${examplePath}: sources[3].credentials.accessKey: environment variable HUAWEI_AK is not set (write \${HUAWEI_AK:-default} to give a default)`,
+      `${examplePath}: sources[3].credentials.secretKey: environment variable HUAWEI_SK is not set (write \${HUAWEI_SK:-default} to give a default)`,
+      `${examplePath}: sources[4].credentials.secretId: environment variable TENCENT_SECRET_ID is not set (write \${TENCENT_SECRET_ID:-default} to give a default)`,
+      `${examplePath}: sources[4].credentials.secretKey: environment variable TENCENT_SECRET_KEY is not set (write \${TENCENT_SECRET_KEY:-default} to give a default)`,
+      `${examplePath}: sources[5].credentials.password: environment variable BKREPO_TOKEN is not set (write \${BKREPO_TOKEN:-default} to give a default)`,
     ]);
   });
 });

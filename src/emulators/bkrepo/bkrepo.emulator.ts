@@ -1,26 +1,9 @@
-import express from 'express';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { createEmulatorApp, type EmulatorControls } from '../shared/emulator.app.js';
 import type { EmulatorHandle } from '../shared/emulator.handle.js';
-import {
-  BadJsonError,
-  CONTROL_PREFIX,
-  bodyBytes,
-  controlRouter,
-  errorHandler,
-  faultInjection,
-  rawBody,
-  readJson,
-  requestLogger,
-  sendControlError,
-  sendJson,
-  sendOk,
-  type VendorError,
-} from '../shared/emulator.http.js';
-import { DEFAULT_FAULT_KNOBS, KnobController, faultKnobsShape, type FaultKnobs } from '../shared/emulator.knobs.js';
-import { EmulatorLifecycle, listen } from '../shared/emulator.server.js';
-import { mulberry32 } from '../shared/mulberry32.js';
-import { RequestLog, type RequestCounts } from '../shared/request.log.js';
+import { BadJsonError, bodyBytes, readJson, sendControlError, sendJson, sendOk, type VendorError } from '../shared/emulator.http.js';
+import { DEFAULT_FAULT_KNOBS, KnobController, faultKnobsShape } from '../shared/emulator.knobs.js';
 import { DEMO_BKREPO_ACCOUNTS, authenticate, canManage, type BkRepoAccounts } from './bkrepo.accounts.js';
 import { generateBkRepoDataset, type BkRepoDataset, type BkRepoLogRecord } from './bkrepo.dataset.js';
 import {
@@ -71,20 +54,14 @@ export interface BkRepoEmulatorOptions {
   knobs?: Partial<BkRepoKnobs>;
 }
 
-export interface BkRepoEmulatorHandle extends EmulatorHandle {
+export interface BkRepoEmulatorHandle extends EmulatorHandle, EmulatorControls<BkRepoKnobs> {
   readonly name: 'bkrepo';
   readonly accounts: BkRepoAccounts;
   readonly now: number;
   readonly projects: Record<string, string[]>;
-  knobs(): BkRepoKnobs;
-  setKnobs(patch: Partial<BkRepoKnobs>): BkRepoKnobs;
-  resetKnobs(): BkRepoKnobs;
-  requests(): RequestCounts;
-  resetRequests(): void;
   /** Every stored record, ascending by time, ties in insertion order. */
   records(): BkRepoLogRecord[];
   appendRecords(records: BkRepoLogRecord[]): number;
-  reset(): void;
 }
 
 const recordSchema = z
@@ -120,49 +97,34 @@ export async function startBkRepoEmulator(options: BkRepoEmulatorOptions = {}): 
   const dataset = options.dataset ?? generateBkRepoDataset({ seed, now, scale: options.scale ?? 1 });
   let store = new LogStore(dataset.records);
 
-  const knobs = new KnobController<BkRepoKnobs>(
-    { ...DEFAULT_FAULT_KNOBS, serverTimeZone: DEFAULT_SERVER_TIME_ZONE, timeZoneHeader: true },
-    (input) => bkRepoKnobsSchema.partial().strict().parse(input),
-  );
-  if (options.knobs) knobs.set(options.knobs);
-  const requestLog = new RequestLog();
-  const lifecycle = new EmulatorLifecycle();
-  const faultSeed = (seed ^ 0xb4e0) >>> 0;
-  let faultRandom = mulberry32(faultSeed);
-
-  const resetData = () => {
-    store = new LogStore(dataset.records);
-    faultRandom = mulberry32(faultSeed);
-  };
   const appendRecords = (records: unknown): number => {
     for (const record of z.array(recordSchema).max(100_000).parse(records)) store.add(record);
     return store.size;
   };
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.use(rawBody);
-  app.use(
-    CONTROL_PREFIX,
-    controlRouter({
-      knobs,
-      requestLog,
-      resetData,
-      extend: (router) => {
-        router.get('/records', (_req, res) => sendJson(res, 200, store.list()));
-        router.post('/records', (req, res) => {
-          try {
-            sendJson(res, 201, { total: appendRecords(readJson(req)) });
-          } catch (error) {
-            sendControlError(res, error);
-          }
-        });
-      },
-    }),
-  );
-  app.use(requestLogger(requestLog));
-  app.use(faultInjection({ knobs: { get: (): FaultKnobs => knobs.get() }, random: () => faultRandom(), lifecycle, errorFor: bkRepoErrorForStatus }));
+  const { app, knobs, listen } = createEmulatorApp<BkRepoKnobs>({
+    knobs: new KnobController<BkRepoKnobs>(
+      { ...DEFAULT_FAULT_KNOBS, serverTimeZone: DEFAULT_SERVER_TIME_ZONE, timeZoneHeader: true },
+      (input) => bkRepoKnobsSchema.partial().strict().parse(input),
+    ),
+    faultSeed: (seed ^ 0xb4e0) >>> 0,
+    errorFor: bkRepoErrorForStatus,
+    notFound: () => bkRepoError(404, 250104, 'resource not found'),
+    resetData: () => {
+      store = new LogStore(dataset.records);
+    },
+    extendControl: (router) => {
+      router.get('/records', (_req, res) => sendJson(res, 200, store.list()));
+      router.post('/records', (req, res) => {
+        try {
+          sendJson(res, 201, { total: appendRecords(readJson(req)) });
+        } catch (error) {
+          sendControlError(res, error);
+        }
+      });
+    },
+  });
+  if (options.knobs) knobs.set(options.knobs);
 
   app.post(LOG_LIST_PATH, (req, res) => {
     const send = (error: VendorError) => sendJson(res, error.status, error.body, error.headers);
@@ -226,32 +188,13 @@ export async function startBkRepoEmulator(options: BkRepoEmulatorOptions = {}): 
     }));
   });
 
-  app.use((_req, res) => {
-    const e = bkRepoError(404, 250104, 'resource not found');
-    sendJson(res, e.status, e.body);
-  });
-  app.use(errorHandler(bkRepoErrorForStatus));
-
-  const listening = await listen(app, { host: options.host ?? '127.0.0.1', port: options.port ?? 0, lifecycle });
-
   return {
     name: 'bkrepo',
-    url: listening.url,
+    ...(await listen(options)),
     accounts,
     now,
     projects: structuredClone(dataset.projects),
-    close: () => listening.close(),
-    knobs: () => knobs.get(),
-    setKnobs: (patch) => knobs.set(patch),
-    resetKnobs: () => knobs.reset(),
-    requests: () => requestLog.counts(),
-    resetRequests: () => requestLog.reset(),
     records: () => store.list(),
     appendRecords: (records) => appendRecords(records),
-    reset: () => {
-      knobs.reset();
-      requestLog.reset();
-      resetData();
-    },
   };
 }

@@ -1,33 +1,20 @@
 import { STATUS_CODES } from 'node:http';
-import express, { type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { huaweiAccount, type HuaweiAccount } from '../huawei/huawei-account.js';
 import { createHuaweiAkskVerifier, DEFAULT_MAX_CLOCK_SKEW_MS } from '../huawei/huawei-aksk.verifier.js';
 import {
   apigwError,
+  apigwNotFound,
   huaweiCaller,
   huaweiGatewayAuth,
   projectMismatch,
   type HuaweiTokenValidator,
 } from '../huawei/huawei-gateway.auth.js';
+import { createEmulatorApp, type EmulatorControls } from '../shared/emulator.app.js';
 import type { EmulatorHandle } from '../shared/emulator.handle.js';
-import {
-  CONTROL_PREFIX,
-  controlRouter,
-  errorHandler,
-  faultInjection,
-  rawBody,
-  readJson,
-  requestLogger,
-  sendControlError,
-  sendJson,
-  sendOk,
-  type VendorError,
-} from '../shared/emulator.http.js';
+import { readJson, sendControlError, sendJson, sendOk, type VendorError } from '../shared/emulator.http.js';
 import { DEFAULT_FAULT_KNOBS, faultKnobsShape, KnobController, type FaultKnobs } from '../shared/emulator.knobs.js';
-import { EmulatorLifecycle, listen } from '../shared/emulator.server.js';
-import { mulberry32 } from '../shared/mulberry32.js';
-import { RequestLog, type RequestCounts } from '../shared/request.log.js';
 import { cloneCsmsDataset, generateCsmsDataset, type CsmsDataset, type CsmsNotificationRecord } from './csms.dataset.js';
 
 /**
@@ -110,24 +97,18 @@ export interface CsmsEmulatorOptions {
   knobs?: Partial<CsmsKnobs>;
 }
 
-export interface CsmsEmulatorHandle extends EmulatorHandle {
+export interface CsmsEmulatorHandle extends EmulatorHandle, EmulatorControls<CsmsKnobs> {
   readonly name: 'huawei-csms';
   readonly account: HuaweiAccount;
   readonly projectId: string;
   readonly now: number;
   readonly notable: CsmsDataset['notable'];
-  knobs(): CsmsKnobs;
-  setKnobs(patch: Partial<CsmsKnobs>): CsmsKnobs;
-  resetKnobs(): CsmsKnobs;
-  requests(): RequestCounts;
-  resetRequests(): void;
   /** What a call answers now (retention and the 1000 cap applied), in its order. */
   served(): CsmsNotificationRecord[];
   /** Every stored record, in insertion order. */
   records(): CsmsNotificationRecord[];
   /** Appends records; returns the stored count. Throws on a bad record. */
   appendRecords(records: CsmsNotificationRecord[]): number;
-  reset(): void;
 }
 
 const recordSchema = z
@@ -153,27 +134,40 @@ export async function startCsmsEmulator(options: CsmsEmulatorOptions = {}): Prom
   const pristine = cloneCsmsDataset(original);
   let records = cloneCsmsDataset(pristine).records;
 
-  const knobs = new KnobController<CsmsKnobs>(DEFAULT_CSMS_KNOBS, (input) => csmsKnobsPatchSchema.parse(input));
-  if (options.knobs) knobs.set(options.knobs);
-  const requestLog = new RequestLog();
-  const lifecycle = new EmulatorLifecycle();
-  const faultSeed = (seed ^ 0xc535) >>> 0;
-  let faultRandom = mulberry32(faultSeed);
-
   const verifier = createHuaweiAkskVerifier({
     secretFor: (ak) => account.accessKeys.find((k) => k.accessKey === ak)?.secretKey,
     ...(options.clock ? { now: options.clock } : {}),
     maxClockSkewMs: options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
   });
 
-  const resetData = () => {
-    records = cloneCsmsDataset(pristine).records;
-    faultRandom = mulberry32(faultSeed);
-  };
   const appendRecords = (input: unknown): number => {
     records.push(...appendSchema.parse(input).map((r) => ({ ...r })));
     return records.length;
   };
+
+  const { app, knobs, listen } = createEmulatorApp<CsmsKnobs>({
+    knobs: new KnobController<CsmsKnobs>(DEFAULT_CSMS_KNOBS, (input) => csmsKnobsPatchSchema.parse(input)),
+    faultSeed: (seed ^ 0xc535) >>> 0,
+    errorFor: csmsErrorForStatus,
+    notFound: apigwNotFound,
+    resetData: () => {
+      records = cloneCsmsDataset(pristine).records;
+    },
+    extendControl: (router) => {
+      router.get('/dataset', (_req, res) =>
+        sendJson(res, 200, { projectId: account.projectId, now, notable: original.notable, stored: records.length }),
+      );
+      router.post('/records', (req, res) => {
+        try {
+          const body = readJson(req);
+          sendJson(res, 201, { appended: Array.isArray(body) ? body.length : 0, stored: appendRecords(body) });
+        } catch (error) {
+          sendControlError(res, error);
+        }
+      });
+    },
+  });
+  if (options.knobs) knobs.set(options.knobs);
 
   /** Newest first by creation time (either unit), ties in insertion order; capped at 1000. */
   const served = (): CsmsNotificationRecord[] => {
@@ -186,33 +180,6 @@ export async function startCsmsEmulator(options: CsmsEmulatorOptions = {}): Prom
       .map(({ record }) => ({ ...record }));
   };
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.use(rawBody);
-  app.use(
-    CONTROL_PREFIX,
-    controlRouter({
-      knobs,
-      requestLog,
-      resetData,
-      extend: (router) => {
-        router.get('/dataset', (_req, res) =>
-          sendJson(res, 200, { projectId: account.projectId, now, notable: original.notable, stored: records.length }),
-        );
-        router.post('/records', (req, res) => {
-          try {
-            const body = readJson(req);
-            sendJson(res, 201, { appended: Array.isArray(body) ? body.length : 0, stored: appendRecords(body) });
-          } catch (error) {
-            sendControlError(res, error);
-          }
-        });
-      },
-    }),
-  );
-  app.use(requestLogger(requestLog));
-  app.use(faultInjection({ knobs, random: () => faultRandom(), lifecycle, errorFor: csmsErrorForStatus }));
   const auth = huaweiGatewayAuth({ verifier, ...(options.tokens ? { tokens: options.tokens } : {}) });
 
   app.get('/v1/:project_id/csms/notification-records', auth, (req, res) => {
@@ -232,34 +199,16 @@ export async function startCsmsEmulator(options: CsmsEmulatorOptions = {}): Prom
     }));
   });
 
-  app.use((_req, res) =>
-    sendJson(res, 404, apigwError('APIGW.0101', 'The API does not exist or has not been published in the environment')),
-  );
-  app.use(errorHandler(csmsErrorForStatus));
-
-  const listening = await listen(app, { host: options.host ?? '127.0.0.1', port: options.port ?? 0, lifecycle });
-
   return {
     name: 'huawei-csms',
-    url: listening.url,
+    ...(await listen(options)),
     account,
     projectId: account.projectId,
     now,
     notable: original.notable,
-    close: () => listening.close(),
-    knobs: () => knobs.get(),
-    setKnobs: (patch) => knobs.set(patch),
-    resetKnobs: () => knobs.reset(),
-    requests: () => requestLog.counts(),
-    resetRequests: () => requestLog.reset(),
     served,
     records: () => records.map((r) => ({ ...r })),
     appendRecords: (input) => appendRecords(input),
-    reset: () => {
-      knobs.reset();
-      requestLog.reset();
-      resetData();
-    },
   };
 
   function projectAllowed(req: Request, res: Response): boolean {

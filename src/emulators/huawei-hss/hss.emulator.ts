@@ -1,34 +1,20 @@
 import { STATUS_CODES } from 'node:http';
-import express, { type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { huaweiAccount, type HuaweiAccount } from '../huawei/huawei-account.js';
 import { createHuaweiAkskVerifier, DEFAULT_MAX_CLOCK_SKEW_MS } from '../huawei/huawei-aksk.verifier.js';
 import {
   apigwError,
+  apigwNotFound,
   huaweiCaller,
   huaweiGatewayAuth,
   projectMismatch,
   type HuaweiTokenValidator,
 } from '../huawei/huawei-gateway.auth.js';
+import { createEmulatorApp, type EmulatorControls } from '../shared/emulator.app.js';
 import type { EmulatorHandle } from '../shared/emulator.handle.js';
-import {
-  CONTROL_PREFIX,
-  controlRouter,
-  errorHandler,
-  faultInjection,
-  rawBody,
-  readJson,
-  requestLogger,
-  sendControlError,
-  sendJson,
-  sendOk,
-  splitRawUrl,
-  type VendorError,
-} from '../shared/emulator.http.js';
+import { readJson, sendControlError, sendJson, sendOk, splitRawUrl, type VendorError } from '../shared/emulator.http.js';
 import { DEFAULT_FAULT_KNOBS, faultKnobsShape, KnobController, type FaultKnobs } from '../shared/emulator.knobs.js';
-import { EmulatorLifecycle, listen } from '../shared/emulator.server.js';
-import { mulberry32 } from '../shared/mulberry32.js';
-import { RequestLog, type RequestCounts } from '../shared/request.log.js';
 import { cloneHssDataset, generateHssDataset, type HssDataset, type HssImageEvent } from './hss.dataset.js';
 import { HSS_DEFAULT_LIMIT, HSS_MAX_LIMIT, HSS_MAX_OFFSET, HSS_STRING_LIMITS, HssParamError, HssQueryParams } from './hss.params.js';
 
@@ -121,23 +107,16 @@ export interface HssEmulatorOptions {
   knobs?: Partial<HssKnobs>;
 }
 
-export interface HssEmulatorHandle extends EmulatorHandle {
+export interface HssEmulatorHandle extends EmulatorHandle, EmulatorControls<HssKnobs> {
   readonly name: 'huawei-hss';
   readonly account: HuaweiAccount;
   readonly projectId: string;
   readonly now: number;
   readonly notable: HssDataset['notable'];
-  knobs(): HssKnobs;
-  setKnobs(patch: Partial<HssKnobs>): HssKnobs;
-  resetKnobs(): HssKnobs;
-  requests(): RequestCounts;
-  resetRequests(): void;
   /** Every record, newest first (the emulator's own order), ties as the API answers them. */
   events(): HssImageEvent[];
   /** Appends records at run time; returns the new record count. Throws on a bad record. */
   appendEvents(events: HssImageEvent[]): number;
-  /** Knobs, request log and data back to their seeded state. */
-  reset(): void;
 }
 
 const recordSchema = z
@@ -165,55 +144,40 @@ export async function startHssEmulator(options: HssEmulatorOptions = {}): Promis
   const pristine = cloneHssDataset(original);
   let index = new HssEventIndex(pristine.events);
 
-  const knobs = new KnobController<HssKnobs>(DEFAULT_HSS_KNOBS, (input) => hssKnobsPatchSchema.parse(input));
-  if (options.knobs) knobs.set(options.knobs);
-  const requestLog = new RequestLog();
-  const lifecycle = new EmulatorLifecycle();
-  const faultSeed = (seed ^ 0x4855) >>> 0;
-  let faultRandom = mulberry32(faultSeed);
-
   const verifier = createHuaweiAkskVerifier({
     secretFor: (ak) => account.accessKeys.find((k) => k.accessKey === ak)?.secretKey,
     ...(options.clock ? { now: options.clock } : {}),
     maxClockSkewMs: options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
   });
 
-  const resetData = () => {
-    index = new HssEventIndex(cloneHssDataset(pristine).events);
-    faultRandom = mulberry32(faultSeed);
-  };
   const appendEvents = (events: unknown): number => {
     for (const event of appendSchema.parse(events)) index.add(event);
     return index.size;
   };
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.use(rawBody);
-  app.use(
-    CONTROL_PREFIX,
-    controlRouter({
-      knobs,
-      requestLog,
-      resetData,
-      extend: (router) => {
-        router.get('/dataset', (_req, res) =>
-          sendJson(res, 200, { projectId: account.projectId, now, notable: original.notable, total: index.size }),
-        );
-        router.post('/events', (req, res) => {
-          try {
-            const body = readJson(req);
-            sendJson(res, 201, { appended: Array.isArray(body) ? body.length : 0, total_num: appendEvents(body) });
-          } catch (error) {
-            sendControlError(res, error);
-          }
-        });
-      },
-    }),
-  );
-  app.use(requestLogger(requestLog));
-  app.use(faultInjection({ knobs, random: () => faultRandom(), lifecycle, errorFor: hssErrorForStatus }));
+  const { app, knobs, listen } = createEmulatorApp<HssKnobs>({
+    knobs: new KnobController<HssKnobs>(DEFAULT_HSS_KNOBS, (input) => hssKnobsPatchSchema.parse(input)),
+    faultSeed: (seed ^ 0x4855) >>> 0,
+    errorFor: hssErrorForStatus,
+    notFound: apigwNotFound,
+    resetData: () => {
+      index = new HssEventIndex(cloneHssDataset(pristine).events);
+    },
+    extendControl: (router) => {
+      router.get('/dataset', (_req, res) =>
+        sendJson(res, 200, { projectId: account.projectId, now, notable: original.notable, total: index.size }),
+      );
+      router.post('/events', (req, res) => {
+        try {
+          const body = readJson(req);
+          sendJson(res, 201, { appended: Array.isArray(body) ? body.length : 0, total_num: appendEvents(body) });
+        } catch (error) {
+          sendControlError(res, error);
+        }
+      });
+    },
+  });
+  if (options.knobs) knobs.set(options.knobs);
   const auth = huaweiGatewayAuth({ verifier, ...(options.tokens ? { tokens: options.tokens } : {}) });
 
   app.get('/v5/:project_id/container/image/events', auth, (req, res) => {
@@ -252,33 +216,15 @@ export async function startHssEmulator(options: HssEmulatorOptions = {}): Promis
     }));
   });
 
-  app.use((_req, res) =>
-    sendJson(res, 404, apigwError('APIGW.0101', 'The API does not exist or has not been published in the environment')),
-  );
-  app.use(errorHandler(hssErrorForStatus));
-
-  const listening = await listen(app, { host: options.host ?? '127.0.0.1', port: options.port ?? 0, lifecycle });
-
   return {
     name: 'huawei-hss',
-    url: listening.url,
+    ...(await listen(options)),
     account,
     projectId: account.projectId,
     now,
     notable: original.notable,
-    close: () => listening.close(),
-    knobs: () => knobs.get(),
-    setKnobs: (patch) => knobs.set(patch),
-    resetKnobs: () => knobs.reset(),
-    requests: () => requestLog.counts(),
-    resetRequests: () => requestLog.reset(),
     events: () => index.query({ filters: {}, limit: Number.MAX_SAFE_INTEGER, offset: 0, order: 'newest-first' }).events,
     appendEvents: (events) => appendEvents(events),
-    reset: () => {
-      knobs.reset();
-      requestLog.reset();
-      resetData();
-    },
   };
 
   function projectAllowed(req: Request, res: Response): boolean {

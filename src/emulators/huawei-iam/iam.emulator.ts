@@ -1,24 +1,11 @@
 import { STATUS_CODES } from 'node:http';
-import express, { type Response } from 'express';
+import type { Response } from 'express';
 import { z } from 'zod';
 import { huaweiAccount, type HuaweiAccount } from '../huawei/huawei-account.js';
+import { createEmulatorApp, type EmulatorControls } from '../shared/emulator.app.js';
 import type { EmulatorHandle } from '../shared/emulator.handle.js';
-import {
-  BadJsonError,
-  CONTROL_PREFIX,
-  controlRouter,
-  errorHandler,
-  faultInjection,
-  rawBody,
-  readJson,
-  requestLogger,
-  sendJson,
-  type VendorError,
-} from '../shared/emulator.http.js';
+import { BadJsonError, readJson, sendJson, type VendorError } from '../shared/emulator.http.js';
 import { DEFAULT_FAULT_KNOBS, faultKnobsShape, KnobController, type FaultKnobs } from '../shared/emulator.knobs.js';
-import { EmulatorLifecycle, listen } from '../shared/emulator.server.js';
-import { mulberry32 } from '../shared/mulberry32.js';
-import { RequestLog, type RequestCounts } from '../shared/request.log.js';
 import { DEFAULT_TOKEN_LIFETIME_MS, IamTokenStore, type IssuedToken } from './iam-token.store.js';
 
 /**
@@ -52,16 +39,11 @@ export interface IamEmulatorOptions {
   seed?: number;
 }
 
-export interface IamEmulatorHandle extends EmulatorHandle {
+export interface IamEmulatorHandle extends EmulatorHandle, EmulatorControls<IamKnobs> {
   readonly name: 'huawei-iam';
   readonly account: HuaweiAccount;
   /** Pass to service emulators started in-process so they accept these tokens. */
   readonly tokens: IamTokenStore;
-  knobs(): IamKnobs;
-  setKnobs(patch: Partial<IamKnobs>): IamKnobs;
-  resetKnobs(): IamKnobs;
-  requests(): RequestCounts;
-  resetRequests(): void;
   /** Knobs and request log to defaults, and every token forgotten. */
   reset(): void;
 }
@@ -99,39 +81,17 @@ export async function startIamEmulator(options: IamEmulatorOptions = {}): Promis
   const account = options.account ?? huaweiAccount();
   const lifetime = options.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS;
   const tokens = new IamTokenStore({ lifetimeMs: lifetime, ...(options.now ? { now: options.now } : {}) });
-  const knobs = new KnobController<IamKnobs>(
-    { ...DEFAULT_FAULT_KNOBS, tokenLifetimeMs: lifetime },
-    (input) => iamKnobsPatchSchema.parse(input) as Partial<IamKnobs>,
-  );
-  const requestLog = new RequestLog();
-  const lifecycle = new EmulatorLifecycle();
-  const seed = options.seed ?? 1;
-  let random = mulberry32(seed ^ 0x1a3);
-
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.use(rawBody);
-  app.use(
-    CONTROL_PREFIX,
-    controlRouter({
-      knobs,
-      requestLog,
-      resetData: () => {
-        tokens.clear();
-        random = mulberry32(seed ^ 0x1a3);
-      },
-    }),
-  );
-  app.use(requestLogger(requestLog));
-  app.use(
-    faultInjection({
-      knobs,
-      random: () => random(),
-      lifecycle,
-      errorFor: (status) => keystoneError(status, STATUS_CODES[status] ?? 'Injected failure'),
-    }),
-  );
+  const { app, knobs, listen } = createEmulatorApp<IamKnobs>({
+    knobs: new KnobController<IamKnobs>(
+      { ...DEFAULT_FAULT_KNOBS, tokenLifetimeMs: lifetime },
+      (input) => iamKnobsPatchSchema.parse(input) as Partial<IamKnobs>,
+    ),
+    faultSeed: (options.seed ?? 1) ^ 0x1a3,
+    errorFor: (status) => keystoneError(status, STATUS_CODES[status] ?? 'Error'),
+    injectedErrorFor: (status) => keystoneError(status, STATUS_CODES[status] ?? 'Injected failure'),
+    notFound: () => keystoneError(404, 'The resource could not be found.'),
+    resetData: () => tokens.clear(),
+  });
 
   app.post('/v3/auth/tokens', (req, res) => {
     let body: z.infer<typeof tokenRequestSchema>;
@@ -217,29 +177,7 @@ export async function startIamEmulator(options: IamEmulatorOptions = {}): Promis
     res.status(204).end();
   });
 
-  app.use((_req, res) => sendKeystone(res, 404, 'The resource could not be found.'));
-  app.use(errorHandler((status) => keystoneError(status, STATUS_CODES[status] ?? 'Error')));
-
-  const listening = await listen(app, { host: options.host ?? '127.0.0.1', port: options.port ?? 0, lifecycle });
-
-  return {
-    name: 'huawei-iam',
-    url: listening.url,
-    account,
-    tokens,
-    close: () => listening.close(),
-    knobs: () => knobs.get(),
-    setKnobs: (patch) => knobs.set(patch),
-    resetKnobs: () => knobs.reset(),
-    requests: () => requestLog.counts(),
-    resetRequests: () => requestLog.reset(),
-    reset: () => {
-      knobs.reset();
-      requestLog.reset();
-      tokens.clear();
-      random = mulberry32(seed ^ 0x1a3);
-    },
-  };
+  return { name: 'huawei-iam', ...(await listen(options)), account, tokens };
 
   function tokenBody(token: IssuedToken) {
     return {

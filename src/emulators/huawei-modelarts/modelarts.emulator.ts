@@ -1,34 +1,20 @@
 import { STATUS_CODES } from 'node:http';
-import express, { type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { huaweiAccount, type HuaweiAccount } from '../huawei/huawei-account.js';
 import { createHuaweiAkskVerifier, DEFAULT_MAX_CLOCK_SKEW_MS } from '../huawei/huawei-aksk.verifier.js';
 import {
   apigwError,
+  apigwNotFound,
   huaweiCaller,
   huaweiGatewayAuth,
   projectMismatch,
   type HuaweiTokenValidator,
 } from '../huawei/huawei-gateway.auth.js';
+import { createEmulatorApp, type EmulatorControls } from '../shared/emulator.app.js';
 import type { EmulatorHandle } from '../shared/emulator.handle.js';
-import {
-  CONTROL_PREFIX,
-  controlRouter,
-  errorHandler,
-  faultInjection,
-  rawBody,
-  readJson,
-  requestLogger,
-  sendControlError,
-  sendJson,
-  sendOk,
-  splitRawUrl,
-  type VendorError,
-} from '../shared/emulator.http.js';
+import { readJson, sendControlError, sendJson, sendOk, splitRawUrl, type VendorError } from '../shared/emulator.http.js';
 import { DEFAULT_FAULT_KNOBS, faultKnobsSchema, KnobController, type FaultKnobs } from '../shared/emulator.knobs.js';
-import { EmulatorLifecycle, listen } from '../shared/emulator.server.js';
-import { mulberry32 } from '../shared/mulberry32.js';
-import { RequestLog, type RequestCounts } from '../shared/request.log.js';
 import { ServiceEventIndex } from './modelarts-event.index.js';
 import {
   cloneDataset,
@@ -144,18 +130,13 @@ export interface ModelArtsServiceSummary {
   event_count: number;
 }
 
-export interface ModelArtsEmulatorHandle extends EmulatorHandle {
+export interface ModelArtsEmulatorHandle extends EmulatorHandle, EmulatorControls<ModelArtsKnobs> {
   readonly name: 'huawei-modelarts';
   readonly account: HuaweiAccount;
   readonly projectId: string;
   /** Anchor time of the data. */
   readonly now: number;
   readonly notable: ModelArtsDataset['notable'];
-  knobs(): ModelArtsKnobs;
-  setKnobs(patch: Partial<ModelArtsKnobs>): ModelArtsKnobs;
-  resetKnobs(): ModelArtsKnobs;
-  requests(): RequestCounts;
-  resetRequests(): void;
   /** Service records as the list returns them, in dataset order. */
   services(): ModelArtsService[];
   summaries(): ModelArtsServiceSummary[];
@@ -163,8 +144,6 @@ export interface ModelArtsEmulatorHandle extends EmulatorHandle {
   events(serviceId: string): ModelArtsEvent[];
   /** Appends at run time; returns the service's new event count. Throws on unknown service or bad events. */
   appendEvents(serviceId: string, events: ModelArtsEvent[]): number;
-  /** Knobs, request log and data back to their seeded state. */
-  reset(): void;
 }
 
 const appendSchema = z
@@ -208,25 +187,11 @@ export async function startModelArtsEmulator(options: ModelArtsEmulatorOptions =
   const pristine = cloneDataset(original);
   let services = load(pristine);
 
-  const knobs = new KnobController<ModelArtsKnobs>(DEFAULT_FAULT_KNOBS, (input) =>
-    faultKnobsSchema.partial().strict().parse(input),
-  );
-  if (options.knobs) knobs.set(options.knobs);
-  const requestLog = new RequestLog();
-  const lifecycle = new EmulatorLifecycle();
-  const faultSeed = (seed ^ 0x5eed) >>> 0;
-  let faultRandom = mulberry32(faultSeed);
-
   const verifier = createHuaweiAkskVerifier({
     secretFor: (ak) => account.accessKeys.find((k) => k.accessKey === ak)?.secretKey,
     ...(options.clock ? { now: options.clock } : {}),
     maxClockSkewMs: options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
   });
-
-  const resetData = () => {
-    services = load(cloneDataset(pristine));
-    faultRandom = mulberry32(faultSeed);
-  };
 
   const appendEvents = (serviceId: string, events: unknown): number => {
     const state = services.get(serviceId);
@@ -235,36 +200,32 @@ export async function startModelArtsEmulator(options: ModelArtsEmulatorOptions =
     return state.index.size;
   };
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.use(rawBody);
-  app.use(
-    CONTROL_PREFIX,
-    controlRouter({
-      knobs,
-      requestLog,
-      resetData,
-      extend: (router) => {
-        router.get('/dataset', (_req, res) =>
-          sendJson(res, 200, { projectId: account.projectId, now, notable: original.notable, services: summaries() }),
-        );
-        router.post('/services/:service_id/events', (req, res) => {
-          const serviceId = String(req.params.service_id);
-          try {
-            const body = readJson(req);
-            const total = appendEvents(serviceId, body);
-            sendJson(res, 201, { service_id: serviceId, appended: Array.isArray(body) ? body.length : 0, total_count: total });
-          } catch (error) {
-            if (error instanceof UnknownServiceError) sendJson(res, 404, { error: error.message });
-            else sendControlError(res, error);
-          }
-        });
-      },
-    }),
-  );
-  app.use(requestLogger(requestLog));
-  app.use(faultInjection({ knobs, random: () => faultRandom(), lifecycle, errorFor: modelArtsErrorForStatus }));
+  const { app, knobs, listen } = createEmulatorApp<ModelArtsKnobs>({
+    knobs: new KnobController<ModelArtsKnobs>(DEFAULT_FAULT_KNOBS, (input) => faultKnobsSchema.partial().strict().parse(input)),
+    faultSeed: (seed ^ 0x5eed) >>> 0,
+    errorFor: modelArtsErrorForStatus,
+    notFound: apigwNotFound,
+    resetData: () => {
+      services = load(cloneDataset(pristine));
+    },
+    extendControl: (router) => {
+      router.get('/dataset', (_req, res) =>
+        sendJson(res, 200, { projectId: account.projectId, now, notable: original.notable, services: summaries() }),
+      );
+      router.post('/services/:service_id/events', (req, res) => {
+        const serviceId = String(req.params.service_id);
+        try {
+          const body = readJson(req);
+          const total = appendEvents(serviceId, body);
+          sendJson(res, 201, { service_id: serviceId, appended: Array.isArray(body) ? body.length : 0, total_count: total });
+        } catch (error) {
+          if (error instanceof UnknownServiceError) sendJson(res, 404, { error: error.message });
+          else sendControlError(res, error);
+        }
+      });
+    },
+  });
+  if (options.knobs) knobs.set(options.knobs);
   const auth = huaweiGatewayAuth({ verifier, ...(options.tokens ? { tokens: options.tokens } : {}) });
 
   app.get('/v1/:project_id/services', auth, (req, res) => {
@@ -361,26 +322,13 @@ export async function startModelArtsEmulator(options: ModelArtsEmulatorOptions =
     }));
   });
 
-  app.use((_req, res) =>
-    sendJson(res, 404, apigwError('APIGW.0101', 'The API does not exist or has not been published in the environment')),
-  );
-  app.use(errorHandler(modelArtsErrorForStatus));
-
-  const listening = await listen(app, { host: options.host ?? '127.0.0.1', port: options.port ?? 0, lifecycle });
-
   return {
     name: 'huawei-modelarts',
-    url: listening.url,
+    ...(await listen(options)),
     account,
     projectId: account.projectId,
     now,
     notable: original.notable,
-    close: () => listening.close(),
-    knobs: () => knobs.get(),
-    setKnobs: (patch) => knobs.set(patch),
-    resetKnobs: () => knobs.reset(),
-    requests: () => requestLog.counts(),
-    resetRequests: () => requestLog.reset(),
     services: () => [...services.values()].map(({ service }) => ({ ...service })),
     summaries,
     events: (serviceId) => {
@@ -389,11 +337,6 @@ export async function startModelArtsEmulator(options: ModelArtsEmulatorOptions =
       return state.index.list();
     },
     appendEvents: (serviceId, events) => appendEvents(serviceId, events),
-    reset: () => {
-      knobs.reset();
-      requestLog.reset();
-      resetData();
-    },
   };
 
   function summaries(): ModelArtsServiceSummary[] {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
-import { bodyBytes, sendJson, splitRawUrl } from '../shared/emulator.http.js';
+import { bodyBytes, sendJson, splitRawUrl, type VendorError } from '../shared/emulator.http.js';
 import type { HuaweiAkskVerifier } from './huawei-aksk.verifier.js';
 
 /**
@@ -39,6 +39,11 @@ export interface ApigwErrorBody {
 
 export function apigwError(code: string, message: string): ApigwErrorBody {
   return { error_code: code, error_msg: message, request_id: randomBytes(16).toString('hex') };
+}
+
+/** The gateway's answer to a path no service published, whichever service sits behind it. */
+export function apigwNotFound(): VendorError {
+  return { status: 404, body: apigwError('APIGW.0101', 'The API does not exist or has not been published in the environment') };
 }
 
 const TOKEN_REASONS: Record<'unknown' | 'expired' | 'revoked', string> = {

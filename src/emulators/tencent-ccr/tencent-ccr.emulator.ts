@@ -1,25 +1,9 @@
-import express, { type Request, type Response } from 'express';
+import type { Request } from 'express';
 import { z } from 'zod';
+import { createEmulatorApp, type EmulatorControls } from '../shared/emulator.app.js';
 import type { EmulatorHandle } from '../shared/emulator.handle.js';
-import {
-  bodyBytes,
-  CONTROL_PREFIX,
-  controlRouter,
-  errorHandler,
-  faultInjection,
-  rawBody,
-  readJson,
-  requestLogger,
-  sendControlError,
-  sendJson,
-  sendOk,
-  splitRawUrl,
-  type VendorError,
-} from '../shared/emulator.http.js';
+import { bodyBytes, readJson, sendControlError, sendJson, sendOk, splitRawUrl, type VendorError } from '../shared/emulator.http.js';
 import { DEFAULT_FAULT_KNOBS, faultKnobsSchema, KnobController, type FaultKnobs } from '../shared/emulator.knobs.js';
-import { EmulatorLifecycle, listen } from '../shared/emulator.server.js';
-import { mulberry32 } from '../shared/mulberry32.js';
-import { RequestLog, type RequestCounts } from '../shared/request.log.js';
 import {
   cloneDataset,
   cloneLog,
@@ -121,15 +105,10 @@ export interface TencentCcrEmulatorOptions {
   knobs?: Partial<TencentCcrKnobs>;
 }
 
-export interface TencentCcrEmulatorHandle extends EmulatorHandle {
+export interface TencentCcrEmulatorHandle extends EmulatorHandle, EmulatorControls<TencentCcrKnobs> {
   readonly name: 'tencent-ccr';
   readonly now: number;
   readonly keys: readonly TencentKeyPair[];
-  knobs(): TencentCcrKnobs;
-  setKnobs(patch: Partial<TencentCcrKnobs>): TencentCcrKnobs;
-  resetKnobs(): TencentCcrKnobs;
-  requests(): RequestCounts;
-  resetRequests(): void;
   repositories(): string[];
   /** A repository's records, ascending by invoke time, ties in arrival order. */
   logs(repoName: string): TriggerLog[];
@@ -200,19 +179,6 @@ export async function startTencentCcrEmulator(options: TencentCcrEmulatorOptions
   const maxSkewMs = options.maxClockSkewMs ?? REPLAY_WINDOW_MS;
   const nonces = new NonceStore(Math.max(maxSkewMs, REPLAY_WINDOW_MS) * 2);
 
-  const knobs = new KnobController<TencentCcrKnobs>(DEFAULT_FAULT_KNOBS, (input) => faultKnobsSchema.partial().strict().parse(input));
-  if (options.knobs) knobs.set(options.knobs);
-  const requestLog = new RequestLog();
-  const lifecycle = new EmulatorLifecycle();
-  const faultSeed = (seed ^ 0x7ecc) >>> 0;
-  let faultRandom = mulberry32(faultSeed);
-
-  const resetData = () => {
-    data = cloneDataset(pristine);
-    nonces.clear();
-    faultRandom = mulberry32(faultSeed);
-  };
-
   const appendLogs = (repoName: string, logs: unknown): number => {
     const parsed = appendSchema.parse({ repoName, logs });
     const stored = data.repositories.get(repoName) ?? [];
@@ -228,38 +194,35 @@ export async function startTencentCcrEmulator(options: TencentCcrEmulatorOptions
     return stored.length;
   };
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.use(rawBody);
-  app.use(
-    CONTROL_PREFIX,
-    controlRouter({
-      knobs,
-      requestLog,
-      resetData,
-      extend: (router) => {
-        router.get('/dataset', (_req, res) =>
-          sendJson(res, 200, {
-            now,
-            repositories: [...data.repositories].map(([name, logs]) => ({ repoName: name, count: logs.length })),
-          }),
-        );
-        // Repository names hold a `/`, so the name travels in the body.
-        router.post('/logs', (req, res) => {
-          try {
-            const body = readJson(req) as { repoName?: unknown; logs?: unknown };
-            const total = appendLogs(String(body.repoName ?? ''), body.logs);
-            sendJson(res, 201, { repoName: body.repoName, totalCount: total });
-          } catch (error) {
-            sendControlError(res, error);
-          }
-        });
-      },
-    }),
-  );
-  app.use(requestLogger(requestLog));
-  app.use(faultInjection({ knobs, random: () => faultRandom(), lifecycle, errorFor: tencentErrorForStatus }));
+  const { app, knobs, listen } = createEmulatorApp<TencentCcrKnobs>({
+    knobs: new KnobController<TencentCcrKnobs>(DEFAULT_FAULT_KNOBS, (input) => faultKnobsSchema.partial().strict().parse(input)),
+    faultSeed: (seed ^ 0x7ecc) >>> 0,
+    errorFor: tencentErrorForStatus,
+    notFound: () => ({ status: 404, body: tencentError(TENCENT_CODES.badParameter, 'no such API; try /v2/index.php', 'InvalidAction') }),
+    resetData: () => {
+      data = cloneDataset(pristine);
+      nonces.clear();
+    },
+    extendControl: (router) => {
+      router.get('/dataset', (_req, res) =>
+        sendJson(res, 200, {
+          now,
+          repositories: [...data.repositories].map(([name, logs]) => ({ repoName: name, count: logs.length })),
+        }),
+      );
+      // Repository names hold a `/`, so the name travels in the body.
+      router.post('/logs', (req, res) => {
+        try {
+          const body = readJson(req) as { repoName?: unknown; logs?: unknown };
+          const total = appendLogs(String(body.repoName ?? ''), body.logs);
+          sendJson(res, 201, { repoName: body.repoName, totalCount: total });
+        } catch (error) {
+          sendControlError(res, error);
+        }
+      });
+    },
+  });
+  if (options.knobs) knobs.set(options.knobs);
 
   app.all('/v2/index.php', (req, res) => {
     try {
@@ -275,30 +238,14 @@ export async function startTencentCcrEmulator(options: TencentCcrEmulatorOptions
       sendJson(res, 200, tencentError(error.code, error.message, error.codeDesc));
     }
   });
-  app.use((_req, res) => sendJson(res, 404, tencentError(TENCENT_CODES.badParameter, 'no such API; try /v2/index.php', 'InvalidAction')));
-  app.use(errorHandler(tencentErrorForStatus));
-
-  const listening = await listen(app, { host: options.host ?? '127.0.0.1', port: options.port ?? 0, lifecycle });
-
   return {
     name: 'tencent-ccr',
-    url: listening.url,
+    ...(await listen(options)),
     now,
     keys,
-    close: () => listening.close(),
-    knobs: () => knobs.get(),
-    setKnobs: (patch) => knobs.set(patch),
-    resetKnobs: () => knobs.reset(),
-    requests: () => requestLog.counts(),
-    resetRequests: () => requestLog.reset(),
     repositories: () => [...data.repositories.keys()],
     logs: (repoName) => (data.repositories.get(repoName) ?? []).map(({ log }) => cloneLog(log)),
     appendLogs: (repoName, logs) => appendLogs(repoName, logs),
-    reset: () => {
-      knobs.reset();
-      requestLog.reset();
-      resetData();
-    },
   };
 
   function listTriggerLog(req: Request) {

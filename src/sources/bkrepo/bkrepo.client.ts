@@ -71,7 +71,7 @@ export class BkRepoClient extends UpstreamClient {
       policy: config.http,
       ...(options.onCall ? { onCall: options.onCall } : {}),
     });
-    this.configuredZone = IANAZone.create(config.scope.timeZone);
+    this.configuredZone = IANAZone.create(config.timeZone);
     this.credentials = config.credentials;
     this.now = options.now ?? Date.now;
   }

@@ -1,9 +1,6 @@
 import type { HssSourceConfig } from '../../config/config.schema.js';
-import { UpstreamClient, type PreparedRequest, type UpstreamCallListener } from '../../upstream/upstream.client.js';
-import type { UpstreamError } from '../../upstream/upstream.errors.js';
 import { encodeRfc3986 } from '../../upstream/upstream.url.js';
-import { createHuaweiAuth, huaweiErrorFor, type HuaweiAuth } from '../huawei/huawei-auth.js';
-import type { HuaweiIamTokenProvider } from '../huawei/huawei-iam.token-provider.js';
+import { HuaweiClient, type HuaweiClientOptions } from '../huawei/huawei.client.js';
 import { hssImageEventPageSchema, type HssImageEventPage } from './hss.schemas.js';
 
 /**
@@ -39,34 +36,12 @@ export interface ListImageEventsParams extends Partial<Record<HssStringParam, st
   offset?: number;
 }
 
-export interface HssClientOptions {
-  onCall?: UpstreamCallListener;
-  now?: () => number;
-  refreshMarginMs?: number;
-  tokenProvider?: HuaweiIamTokenProvider;
-}
+/** Kept for callers of the former per-client options; the same as HuaweiClientOptions. */
+export type HssClientOptions = HuaweiClientOptions;
 
-export class HssClient extends UpstreamClient {
-  readonly projectId: string;
-  private readonly auth: HuaweiAuth;
-
+export class HssClient extends HuaweiClient {
   constructor(config: HssSourceConfig, options: HssClientOptions = {}) {
-    super({
-      sourceName: config.name,
-      baseUrl: config.endpoint,
-      policy: config.http,
-      ...(options.onCall ? { onCall: options.onCall } : {}),
-    });
-    this.projectId = config.scope.projectId;
-    this.auth = createHuaweiAuth(config.credentials, {
-      sourceName: config.name,
-      policy: config.http,
-      projectId: config.scope.projectId,
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.refreshMarginMs === undefined ? {} : { refreshMarginMs: options.refreshMarginMs }),
-      ...(options.onCall ? { onCall: options.onCall } : {}),
-      ...(options.tokenProvider ? { tokenProvider: options.tokenProvider } : {}),
-    });
+    super(config, options);
   }
 
   /** `GET /v5/{project_id}/container/image/events`. */
@@ -90,17 +65,5 @@ export class HssClient extends UpstreamClient {
       },
       hssImageEventPageSchema,
     );
-  }
-
-  protected override willSendRequest(request: PreparedRequest): Promise<void> {
-    return this.auth.authorize(request);
-  }
-
-  protected override didReceiveUnauthorized(request: PreparedRequest): Promise<boolean> {
-    return this.auth.onUnauthorized(request);
-  }
-
-  protected override errorFor(status: number, body: unknown): UpstreamError | undefined {
-    return huaweiErrorFor(this.sourceName, status, body);
   }
 }

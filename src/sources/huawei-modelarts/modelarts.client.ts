@@ -1,9 +1,6 @@
 import type { ModelArtsSourceConfig } from '../../config/config.schema.js';
-import { UpstreamClient, type PreparedRequest, type UpstreamCallListener } from '../../upstream/upstream.client.js';
-import type { UpstreamError } from '../../upstream/upstream.errors.js';
 import { encodeRfc3986 } from '../../upstream/upstream.url.js';
-import { createHuaweiAuth, huaweiErrorFor, type HuaweiAuth } from '../huawei/huawei-auth.js';
-import type { HuaweiIamTokenProvider } from '../huawei/huawei-iam.token-provider.js';
+import { HuaweiClient, type HuaweiClientOptions } from '../huawei/huawei.client.js';
 import { serviceEventsSchema, serviceListSchema, type ServiceEvents, type ServiceList } from './modelarts.schemas.js';
 
 /**
@@ -47,37 +44,12 @@ export interface ListServiceEventsParams {
   order?: 'asc' | 'desc';
 }
 
-export interface ModelArtsClientOptions {
-  onCall?: UpstreamCallListener;
-  /** Clock, epoch ms, for signing and token expiry; injectable for tests. */
-  now?: () => number;
-  /** See HuaweiIamTokenProviderOptions.refreshMarginMs. */
-  refreshMarginMs?: number;
-  /** An IAM token provider shared with the account's other Huawei sources. */
-  tokenProvider?: HuaweiIamTokenProvider;
-}
+/** Kept for callers of the former per-client options; the same as HuaweiClientOptions. */
+export type ModelArtsClientOptions = HuaweiClientOptions;
 
-export class ModelArtsClient extends UpstreamClient {
-  readonly projectId: string;
-  private readonly auth: HuaweiAuth;
-
+export class ModelArtsClient extends HuaweiClient {
   constructor(config: ModelArtsSourceConfig, options: ModelArtsClientOptions = {}) {
-    super({
-      sourceName: config.name,
-      baseUrl: config.endpoint,
-      policy: config.http,
-      ...(options.onCall ? { onCall: options.onCall } : {}),
-    });
-    this.projectId = config.scope.projectId;
-    this.auth = createHuaweiAuth(config.credentials, {
-      sourceName: config.name,
-      policy: config.http,
-      projectId: config.scope.projectId,
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.refreshMarginMs === undefined ? {} : { refreshMarginMs: options.refreshMarginMs }),
-      ...(options.onCall ? { onCall: options.onCall } : {}),
-      ...(options.tokenProvider ? { tokenProvider: options.tokenProvider } : {}),
-    });
+    super(config, options);
   }
 
   /** `GET /v1/{project_id}/services`: which services exist, to know which streams to read. */
@@ -125,17 +97,5 @@ export class ModelArtsClient extends UpstreamClient {
       },
       serviceEventsSchema,
     );
-  }
-
-  protected override willSendRequest(request: PreparedRequest): Promise<void> {
-    return this.auth.authorize(request);
-  }
-
-  protected override didReceiveUnauthorized(request: PreparedRequest): Promise<boolean> {
-    return this.auth.onUnauthorized(request);
-  }
-
-  protected override errorFor(status: number, body: unknown): UpstreamError | undefined {
-    return huaweiErrorFor(this.sourceName, status, body);
   }
 }

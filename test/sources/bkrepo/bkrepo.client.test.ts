@@ -40,8 +40,10 @@ const seedQuery = {
 
 describe('bk-repo source configuration', () => {
   it('has the documented defaults', () => {
-    const scope = config('http://127.0.0.1:1').scope;
-    expect(scope).toMatchObject({ resourceKeyPrefix: '/', timeZone: 'Asia/Shanghai' });
+    const source = config('http://127.0.0.1:1');
+    const scope = source.scope;
+    expect(scope).toMatchObject({ resourceKeyPrefix: '/' });
+    expect(source.timeZone).toBe('Asia/Shanghai');
     expect(scope.eventTypes).toHaveLength(12);
     expect(scope.eventTypes).toContain('VERSION_CREATED');
   });
@@ -50,12 +52,12 @@ describe('bk-repo source configuration', () => {
     for (const timeZone of ['Mars/Olympus', '+08:00', 'CST']) {
       let error: unknown;
       try {
-        config('http://127.0.0.1:1', {}, { timeZone });
+        config('http://127.0.0.1:1', { timeZone });
       } catch (caught) {
         error = caught;
       }
       expect(error, timeZone).toBeInstanceOf(ConfigError);
-      expect(String((error as Error).message)).toMatch(/sources\[0\]\.scope\.timeZone: must be an IANA time zone/);
+      expect(String((error as Error).message)).toMatch(/sources\[0\]\.timeZone: must be an IANA time zone/);
     }
   });
 
@@ -110,7 +112,7 @@ describe('BkRepoClient against the emulator', () => {
     // NOW is January: New York answers -0500, but wrote the August record at -0400.
     emulator.setKnobs({ serverTimeZone: 'America/New_York' });
     const window = { ...seedQuery, startTime: SEED_AT - 3600_000, endTime: SEED_AT + 3600_000 };
-    const configured = await new BkRepoClient(config(emulator.url, {}, { timeZone: 'America/New_York' }), { now: () => NOW }).listLogs(window);
+    const configured = await new BkRepoClient(config(emulator.url, { timeZone: 'America/New_York' }), { now: () => NOW }).listLogs(window);
     expect(configured).toMatchObject({ zone: 'America/New_York', zoneFromHeader: true });
     expect(configured.entries.map((e) => e.at)).toEqual([SEED_AT]);
     const offsetOnly = await new BkRepoClient(config(emulator.url), { now: () => NOW }).listLogs(window);

@@ -1,17 +1,17 @@
-import type { BenchStack, UpstreamCalls } from './stack.js';
+import { SOURCE_KEYS, type BenchStack, type SourceKey, type UpstreamCalls } from './stack.js';
 import { mean, summarize, type Summary } from './stats.js';
 
 /** One request of a variant: its latency and what the server said it cost upstream. */
 export interface Probe {
   ms: number;
-  /** `sources[].upstreamCalls` summed, as the response reports it. */
+  /** `sources[].upstreamCalls` summed, as the response reports it; NaN when not asked for. */
   reportedCalls: number;
 }
 
 export interface VariantResult {
   latency: Summary;
-  /** Upstream calls per request, counted by the emulator (mean; min and max show whether it varies). */
-  calls: { serviceList: CallStats; serviceEvents: CallStats; total: CallStats };
+  /** Upstream calls per request, counted by the emulators (mean; min and max show whether it varies). */
+  calls: { total: CallStats; bySource: Record<SourceKey, CallStats>; modelartsServiceList: CallStats };
   reportedCalls: CallStats;
 }
 
@@ -21,11 +21,24 @@ export interface CallStats {
   max: number;
 }
 
+export const callStats = (values: number[]): CallStats => ({ mean: mean(values), min: Math.min(...values), max: Math.max(...values) });
+
+/** Per-request call counts, summarised per source. */
+export function summarizeCalls(runs: UpstreamCalls[]): VariantResult['calls'] {
+  const bySource = {} as Record<SourceKey, CallStats>;
+  for (const key of SOURCE_KEYS) bySource[key] = callStats(runs.map((run) => run.bySource[key]));
+  return {
+    total: callStats(runs.map((run) => run.total)),
+    bySource,
+    modelartsServiceList: callStats(runs.map((run) => run.modelartsServiceList)),
+  };
+}
+
 /**
  * Measures two variants in one run, interleaved A B B A ..., so that drift on a noisy
  * machine (another tenant, a GC, thermal throttling) lands on both sides alike and their
  * ratio stays meaningful even when the absolute figures move. Requests are sequential, so
- * the emulator's counters, reset before each one, belong to that request alone.
+ * the emulators' counters, reset before each one, belong to that request alone.
  */
 export async function alternate(
   stack: BenchStack,
@@ -56,14 +69,9 @@ interface Run {
 }
 
 function result(runs: Run[]): VariantResult {
-  const stats = (values: number[]): CallStats => ({ mean: mean(values), min: Math.min(...values), max: Math.max(...values) });
   return {
     latency: summarize(runs.map((run) => run.probe.ms)),
-    calls: {
-      serviceList: stats(runs.map((run) => run.calls.serviceList)),
-      serviceEvents: stats(runs.map((run) => run.calls.serviceEvents)),
-      total: stats(runs.map((run) => run.calls.total)),
-    },
-    reportedCalls: stats(runs.map((run) => run.probe.reportedCalls)),
+    calls: summarizeCalls(runs.map((run) => run.calls)),
+    reportedCalls: callStats(runs.map((run) => run.probe.reportedCalls)),
   };
 }

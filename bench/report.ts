@@ -1,8 +1,11 @@
 import type { CallStats, VariantResult } from './alternate.js';
-import { mib, ms, ratio, signedMib } from './stats.js';
+import type { DashboardResult } from './dashboard.bench.js';
+import type { DeepPagingResult } from './deep.bench.js';
+import type { FanOutResult } from './fanout.bench.js';
 import type { ServiceFieldResult } from './service.bench.js';
+import { SOURCE_KEYS, SOURCE_LABELS, type SourceKey } from './stack.js';
+import { mib, ms, ratio, signedMib } from './stats.js';
 import type { ThroughputResult } from './throughput.bench.js';
-import type { DeepPagingResult } from './timeline.bench.js';
 
 export interface RunInfo {
   date: string;
@@ -11,108 +14,413 @@ export interface RunInfo {
   cpuModel: string;
   platform: string;
   totalMemory: number;
+  loadAverage: number[];
   command: string;
   scale: number;
   seed: number;
   anchor: string;
-  /** Services in the emulator, and how many the service list shows (one stream each). */
-  services: number;
-  streams: number;
-  /** Events the emulator holds, and those the timeline shows (`totalCount`). */
-  emulatorEvents: number;
-  events: number;
+  latencyMs: number;
+  coldSettings: string[];
+  sourceNames: Record<SourceKey, string>;
+  /** `totalCount` of the timeline. */
+  events: number | null;
   baselineRss: number;
   durationMs: number;
 }
 
 export interface Results {
   info: RunInfo;
+  fanOut: FanOutResult;
   deep: DeepPagingResult;
-  service: ServiceFieldResult;
   throughput: ThroughputResult;
+  dashboard: DashboardResult;
+  service: ServiceFieldResult;
 }
 
-interface Row {
-  figure: string;
-  value: string;
-  meaning: string;
+/** A table: a header row and rows of cells. */
+interface Table {
+  head: string[];
+  rows: string[][];
+}
+
+interface Section {
+  title: string;
+  /** Paragraphs before the tables. */
+  intro: string[];
+  tables: Table[];
+  /** Paragraphs after the tables: what the figures say. */
+  notes: string[];
 }
 
 /** Calls per request: one number when it never varied, else mean and range. */
 function calls(stats: CallStats): string {
+  if (!Number.isFinite(stats.min)) return 'n/a';
   if (stats.min === stats.max) return String(stats.min);
   return `${stats.mean.toFixed(1)} (${stats.min}–${stats.max})`;
 }
 
-function range(values: number[]): string {
-  const [min, max] = [Math.min(...values), Math.max(...values)];
-  return min === max ? String(min) : `${min}–${max}`;
+const verdict = (met: boolean) => (met ? 'yes' : '**no**');
+const meanRatio = (a: CallStats, b: CallStats) => ratio(a.mean / b.mean);
+
+function summary(results: Results): Table {
+  const { fanOut, deep, throughput, dashboard, info } = results;
+  const fanRatio = fanOut.page.latency.median / info.latencyMs;
+  const deepSlow = deep.withLatency ?? { first: deep.first, deep: deep.deep };
+  const deepTime = deepSlow.deep.latency.median / deepSlow.first.latency.median;
+  const deepCpu = deep.deep.latency.median / deep.first.latency.median;
+  const deepCalls = deep.deep.calls.total.mean / deep.first.calls.total.mean;
+  const thr = throughput.eventgraph.rps / throughput.bare.rps;
+  const dash = dashboard.three.calls.total.mean / dashboard.one.calls.total.mean;
+  return {
+    head: ['benchmark', 'aim', 'measured', 'met'],
+    rows: [
+      [`1. fan-out, p50 / ${info.latencyMs} ms upstream latency`, '< 1.30×', `${ratio(fanRatio)} (p50 ${ms(fanOut.page.latency.median)})`, verdict(fanRatio < 1.3)],
+      [`2. page ${deep.options.deepPage} / page 1, time (p50, +${info.latencyMs} ms upstream)`, '< 1.50×', ratio(deepTime), verdict(deepTime < 1.5)],
+      [`2. page ${deep.options.deepPage} / page 1, time (p50, no added latency)`, '< 1.50×', ratio(deepCpu), verdict(deepCpu < 1.5)],
+      [`2. page ${deep.options.deepPage} / page 1, upstream calls (mean)`, '< 1.50×', `${ratio(deepCalls)} (${deep.deep.calls.total.mean.toFixed(1)} / ${deep.first.calls.total.mean.toFixed(1)})`, verdict(deepCalls < 1.5)],
+      ['3. throughput, eventgraph / bare Apollo Server', '≥ 0.50×', `${ratio(thr)} (${throughput.eventgraph.rps.toFixed(1)} / ${throughput.bare.rps.toFixed(1)} req/s)`, verdict(thr >= 0.5)],
+      ['4. upstream calls, three panels / one panel', '1.00×', `${ratio(dash)} (${dashboard.three.calls.total.mean.toFixed(1)} / ${dashboard.one.calls.total.mean.toFixed(1)})`, verdict(Math.abs(dash - 1) < 1e-9)],
+    ],
+  };
 }
 
-function sameCalls(a: VariantResult, b: VariantResult): boolean {
-  return a.calls.total.min === a.calls.total.max && b.calls.total.min === b.calls.total.max && a.calls.total.min === b.calls.total.min;
+function fanOutSection(results: Results): Section {
+  const { fanOut: f, info } = results;
+  const lat = f.options.latencyMs;
+  const perSource: Table = {
+    head: ['source', 'streams', 'calls / request', 'waves / request', 'last call started (p50)', 'floor: waves × latency'],
+    rows: SOURCE_KEYS.map((key) => {
+      const s = f.bySource[key];
+      return [
+        `${SOURCE_LABELS[key]} (\`${info.sourceNames[key]}\`)`,
+        String(s.streams),
+        calls(s.calls),
+        calls(s.waves),
+        Number.isFinite(s.lastStartMs) ? `+${s.lastStartMs.toFixed(0)} ms` : 'no call',
+        `${(s.waves.max * lat).toFixed(0)} ms`,
+      ];
+    }),
+  };
+  const slowest = [...SOURCE_KEYS].sort((a, b) => f.bySource[b].waves.max - f.bySource[a].waves.max)[0]!;
+  const sw = f.bySource[slowest];
+  const p50 = f.page.latency.median;
+  const notes: string[] = [];
+  if (p50 / lat < 1.3) {
+    notes.push(`The page takes about one upstream round trip: every source's calls go out together.`);
+  } else {
+    notes.push(
+      `**Above the aim.** The sources run in parallel with each other, but not every source's calls do: the p50 of ${ms(p50)} ` +
+        `is the slowest source's chain of round trips. ${SOURCE_LABELS[slowest]} needs up to ${sw.waves.max} waves ` +
+        `(${calls(sw.calls)} calls over ${sw.streams} streams; its last call starts at +${sw.lastStartMs.toFixed(0)} ms), ` +
+        `a floor of ${sw.waves.max * lat} ms before any processing.`,
+    );
+    notes.push(
+      `The rest is CPU: with no added latency the same first page takes ${ms(results.deep.first.latency.median)} (p50, section 2), ` +
+        'and server and emulators share one event loop here, so their work on ~' +
+        `${f.page.calls.total.mean.toFixed(0)} calls per page (signing, zod validation, mapping; the emulators' own query work) adds to every wave.`,
+    );
+    for (const key of SOURCE_KEYS) {
+      const s = f.bySource[key];
+      if (s.waves.max <= 1) continue;
+      notes.push(`- ${SOURCE_LABELS[key]}: ${waveReason(key, s.calls.max, s.streams, s.waves.max)}`);
+    }
+  }
+  return {
+    title: `1. Fan-out: events(first: ${f.options.pageSize}) over five vendors, +${lat} ms per upstream answer`,
+    intro: [
+      `Every vendor emulator answers each API request ${lat} ms late. The cold server (cross-request caches off) ` +
+        `reads a first page ${f.page.latency.n} times, one request at a time; the emulators' request logs give each ` +
+        `request's calls per source and when each call arrived. Calls that arrive together form a **wave**; a new ` +
+        `wave means a call that waited for an earlier answer (arrival gap > ${lat / 2} ms).`,
+    ],
+    tables: [
+      {
+        head: ['figure', 'value'],
+        rows: [
+          ['p50 / p95', `${ms(p50)} / ${ms(f.page.latency.p95)}`],
+          [`p50 / ${lat} ms`, ratio(p50 / lat)],
+          [`p95 / ${lat} ms`, ratio(f.page.latency.p95 / lat)],
+          ['upstream calls / request (emulators)', calls(f.page.calls.total)],
+          ['`sources.upstreamCalls`, summed (the API\'s own report)', calls(f.page.reportedCalls)],
+        ],
+      },
+      perSource,
+    ],
+    notes,
+  };
 }
 
-export function rows(results: Results): Array<{ section: string; rows: Row[] }> {
-  const { deep, service, throughput } = results;
-  const d = deep.options;
-  const deepRows: Row[] = [
-    { figure: `first page, median / p95`, value: `${ms(deep.first.latency.median)} / ${ms(deep.first.latency.p95)}`, meaning: `events(first: ${d.pageSize}), no cursor; ${deep.first.latency.n} timed requests` },
-    { figure: `page ${d.deepPage}, median / p95`, value: `${ms(deep.deep.latency.median)} / ${ms(deep.deep.latency.p95)}`, meaning: `events(first: ${d.pageSize}, after: <end cursor of page ${d.deepPage - 1}>), events ${deep.deepOffset + 1}–${deep.deepOffset + d.pageSize}; only this request timed` },
-    { figure: `page ${d.deepPage} / first, median`, value: ratio(deep.deep.latency.median / deep.first.latency.median), meaning: '1.00× = a deep page costs what the first page costs' },
-    { figure: `page ${d.deepPage} / first, p95`, value: ratio(deep.deep.latency.p95 / deep.first.latency.p95), meaning: 'the same for the tail' },
-    { figure: 'upstream calls, first page', value: `${calls(deep.first.calls.total)} (${calls(deep.first.calls.serviceList)} list + ${calls(deep.first.calls.serviceEvents)} events)`, meaning: 'counted by the ModelArts emulator per request' },
-    { figure: `upstream calls, page ${d.deepPage}`, value: `${calls(deep.deep.calls.total)} (${calls(deep.deep.calls.serviceList)} list + ${calls(deep.deep.calls.serviceEvents)} events)`, meaning: sameCalls(deep.first, deep.deep) ? 'identical to the first page: no re-reading from offset 0' : 'DIFFERS from the first page' },
-    { figure: `upstream calls, pages 1–${d.deepPage} of the walk`, value: `${range(deep.walkCalls.map((c) => c.total))} per page`, meaning: 'every page of the cursor walk, not only the two timed ones' },
-    { figure: 'reported `sources.upstreamCalls`', value: `${calls(deep.first.reportedCalls)} / ${calls(deep.deep.reportedCalls)}`, meaning: 'what the API itself reports (first / deep); should match the emulator' },
+/** Why a source's calls come in several waves, from its call and stream counts and what its code does. */
+function waveReason(key: SourceKey, calls: number, streams: number, waves: number): string {
+  const limit = 8;
+  const slots = Math.ceil(calls / limit);
+  const byLimit = calls > limit ? ` ${calls} calls through a concurrency limit of ${limit} take at least ${slots} waves.` : '';
+  switch (key) {
+    case 'bkrepo':
+      return `one stream per (repository, event type): ${streams} streams, each its own \`POST /repository/api/log/list\`.${byLimit} ${waves} waves measured.`;
+    case 'modelarts':
+      return `the service list comes first (the streams are its services), then one event call per service: ${waves} waves for ${calls} calls.${byLimit}`;
+    case 'tencentCcr':
+      return `\`ListTriggerLog\` has no time filter, so a scan reads \`totalCount\` from a first page before it can binary-search offsets or read on: ${calls} calls over ${streams} repositories in ${waves} waves.${byLimit}`;
+    case 'hss':
+    case 'csms':
+      return `${calls} calls in ${waves} waves.${byLimit}`;
+  }
+}
+
+function deepSection(results: Results): Section {
+  const { deep: d, info } = results;
+  const page = d.options.deepPage;
+  const latencyRows = (label: string, first: VariantResult, deep: VariantResult): string[][] => [
+    [`${label}: page 1, p50 / p95`, `${ms(first.latency.median)} / ${ms(first.latency.p95)}`],
+    [`${label}: page ${page}, p50 / p95`, `${ms(deep.latency.median)} / ${ms(deep.latency.p95)}`],
+    [`${label}: page ${page} / page 1, p50`, ratio(deep.latency.median / first.latency.median)],
+    [`${label}: page ${page} / page 1, p95`, ratio(deep.latency.p95 / first.latency.p95)],
   ];
-  if (deep.withLatency) {
-    const slow = deep.withLatency;
-    deepRows.push(
-      { figure: `+${d.upstreamLatencyMs} ms upstream: first, median / p95`, value: `${ms(slow.first.latency.median)} / ${ms(slow.first.latency.p95)}`, meaning: `every emulator answer delayed by ${d.upstreamLatencyMs} ms, as a real cloud API would be; ${slow.first.latency.n} timed requests. Floor: the list, then ${deep.first.calls.serviceEvents.max} event calls 8 at a time = ${(1 + Math.ceil(deep.first.calls.serviceEvents.max / 8)) * d.upstreamLatencyMs} ms` },
-      { figure: `+${d.upstreamLatencyMs} ms upstream: page ${d.deepPage}, median / p95`, value: `${ms(slow.deep.latency.median)} / ${ms(slow.deep.latency.p95)}`, meaning: 'the same deep cursor' },
-      { figure: `+${d.upstreamLatencyMs} ms upstream: page ${d.deepPage} / first, median`, value: ratio(slow.deep.latency.median / slow.first.latency.median), meaning: 'when upstream round trips dominate, as in production' },
+  const timing: Table = {
+    head: ['figure', 'value'],
+    rows: [
+      ...latencyRows('no added latency', d.first, d.deep),
+      ...(d.withLatency ? latencyRows(`+${info.latencyMs} ms upstream`, d.withLatency.first, d.withLatency.deep) : []),
+      ['upstream calls / request, page 1', calls(d.first.calls.total)],
+      [`upstream calls / request, page ${page}`, calls(d.deep.calls.total)],
+      [`page ${page} / page 1, calls (mean)`, meanRatio(d.deep.calls.total, d.first.calls.total)],
+      ['`sources.upstreamCalls` summed, page 1 / page ' + page, `${calls(d.first.reportedCalls)} / ${calls(d.deep.reportedCalls)}`],
+      [`the walk to page ${page}`, `${(d.walkMs / 1000).toFixed(1)} s, ${calls(d.walk.total)} calls per page`],
+    ],
+  };
+  const perSource: Table = {
+    head: ['source', 'calls, page 1', `calls, page ${page}`, `calls per page, pages 1–${page} of the walk`],
+    rows: SOURCE_KEYS.map((key) => [
+      `${SOURCE_LABELS[key]} (\`${info.sourceNames[key]}\`)`,
+      calls(d.first.calls.bySource[key]),
+      calls(d.deep.calls.bySource[key]),
+      calls(d.walk.bySource[key]),
+    ]),
+  };
+  const grew = SOURCE_KEYS.filter((key) => d.deep.calls.bySource[key].mean > d.first.calls.bySource[key].mean);
+  const notes = [
+    grew.length
+      ? `Sources that call more on page ${page} than on page 1: ${grew.map((k) => `${SOURCE_LABELS[k]} (${calls(d.first.calls.bySource[k])} → ${calls(d.deep.calls.bySource[k])})`).join(', ')}. ` +
+        'A deep cursor that lands inside a Tencent repository\'s history has to find its offset again (binary-search probes, logarithmic in the repository size, not linear in the depth).'
+      : `No source calls more on page ${page} than on page 1.`,
+  ];
+  return {
+    title: `2. Deep pages: page ${page} vs page 1 of events(first: ${d.options.pageSize})`,
+    intro: [
+      `The cold server walks the cursors once to page ${page} (events ${d.deepOffset + 1}–${d.deepOffset + d.options.pageSize} of ` +
+        `${d.totalCount ?? 'an unknown number'}), then times page 1 and page ${page} interleaved (A B B A …): ` +
+        `${d.first.latency.n} pairs with the emulators answering at once (eventgraph's own cost)` +
+        (d.withLatency ? ` and ${d.withLatency.first.latency.n} pairs with +${info.latencyMs} ms per upstream answer (round trips dominate, as in production).` : '.') +
+        ' Every timed page-' + page + ' request must return the very events the walk saw.',
+    ],
+    tables: [timing, perSource],
+    notes,
+  };
+}
+
+function throughputSection(results: Results): Section {
+  const t = results.throughput;
+  const o = t.options;
+  const mem = t.memory;
+  const r = t.eventgraph.rps / t.bare.rps;
+  const tables: Table[] = [
+    {
+      head: ['figure', 'eventgraph', 'bare Apollo Server 5'],
+      rows: [
+        ['requests / second', t.eventgraph.rps.toFixed(1), t.bare.rps.toFixed(1)],
+        ['requests (2xx, all verified)', String(t.eventgraph.requests), String(t.bare.requests)],
+        ['latency p50 / p97.5', `${ms(t.eventgraph.latencyP50)} / ${ms(t.eventgraph.latencyP97_5)}`, `${ms(t.bare.latencyP50)} / ${ms(t.bare.latencyP97_5)}`],
+        ['response body', `${t.bytes.eventgraph} bytes`, `${t.bytes.bare} bytes`],
+        ['ratio eventgraph / bare', ratio(r), ''],
+      ],
+    },
+    {
+      head: ['upstream calls', `during the eventgraph rounds (${t.eventgraph.requests} requests answered)`, 'per panel request after the load, sent alone'],
+      rows: [
+        ...SOURCE_KEYS.map((key) => [SOURCE_LABELS[key], String(t.upstream.bySource[key]), t.warmCallsPerRequest.bySource[key].toFixed(1)]),
+        ['all', String(t.upstream.total), t.warmCallsPerRequest.total.toFixed(1)],
+      ],
+    },
+    {
+      head: ['memory (whole process)', 'before', 'peak', 'after'],
+      rows: [
+        ['RSS', mib(mem.before.rss), mib(mem.peak.rss), mib(mem.after.rss)],
+        ['V8 heap used (main thread)', mib(mem.before.heapUsed), mib(mem.peak.heapUsed), mib(mem.after.heapUsed)],
+        ['heap growth over the load', signedMib(mem.after.heapUsed - mem.before.heapUsed), '', mem.collected ? 'before and after follow a full GC' : 'no GC could be forced'],
+      ],
+    },
+  ];
+  const notes: string[] = [];
+  const upstreamPerRequest = t.warmCallsPerRequest.total;
+  notes.push(
+    upstreamPerRequest < 0.5
+      ? `The cache works: ${upstreamPerRequest.toFixed(1)} upstream calls for a panel request after the load.`
+      : `The cache did not absorb the repeats: ${upstreamPerRequest.toFixed(1)} upstream calls for a panel request after the load, so every ` +
+          'request still goes upstream (no cross-request cache, or cache keys that change from one request to the next). ' +
+          'The calls during the rounds include those of the requests still in flight when a round ended.',
+  );
+  const missed = SOURCE_KEYS.filter((key) => t.warmCallsPerRequest.bySource[key] >= 0.5);
+  const hit = SOURCE_KEYS.filter((key) => t.warmCallsPerRequest.bySource[key] < 0.5);
+  if (missed.length && hit.length) {
+    notes.push(
+      `Per source, after the load: ${missed.map((k) => `${SOURCE_LABELS[k]} ${t.warmCallsPerRequest.bySource[k].toFixed(1)}`).join(', ')} calls per request; ` +
+        `${hit.map((k) => SOURCE_LABELS[k]).join(', ')} under 0.5.`,
     );
   }
+  if (t.profile) {
+    const p = t.profile;
+    tables.push(
+      {
+        head: ['top frames by self time', 'where', 'share of samples'],
+        rows: p.topFrames.map((frame) => [`\`${frame.name}\``, `\`${frame.where}\``, `${(frame.share * 100).toFixed(1)} %`]),
+      },
+      {
+        head: ['self time by area', 'share of samples'],
+        rows: p.areas.slice(0, 12).map((area) => [`\`${area.area}\``, `${(area.share * 100).toFixed(1)} %`]),
+      },
+      {
+        head: ['self time by nearest caller in src/ (libraries charged to the code that called them)', 'share of samples'],
+        rows: p.callers.slice(0, 12).map((area) => [`\`${area.area}\``, `${(area.share * 100).toFixed(1)} %`]),
+      },
+    );
+    notes.push(
+      `**Below the aim**, so the server's thread was profiled for ${(p.durationMs / 1000).toFixed(1)} s of the same load ` +
+        `(inspector CPU profile, ${p.samples} samples; the client runs on its own thread and is not in it). ` +
+        `\`src/emulators/…\` and the HTTP/zod work they cause are the price of each request going upstream; ` +
+        'an upstream cache that hits would remove them.',
+    );
+  }
+  return {
+    title: `3. Throughput, warm cache: events(first: 50), one panel, the same document repeated`,
+    intro: [
+      `autocannon (${o.connections} connections, from a worker thread) against the **warm** server, the configuration as shipped ` +
+        `with its caches on, after ${o.warmupS} s of warm-up each; then ${o.rounds} rounds of ${o.durationS} s per server, ` +
+        'alternating (E B B E). The bare server is Apollo Server 5 on the same Express 5 stack with eventgraph\'s public ' +
+        'schema, whose `events` resolver returns a prebuilt copy of eventgraph\'s own answer to the same document: ' +
+        'same text in, same bytes out. Every response is checked (no `errors`, 50 edges). Emulators answer at once.',
+    ],
+    tables,
+    notes,
+  };
+}
 
-  const s = service.options;
-  const serviceRows: Row[] = [
-    { figure: 'without `service`, median / p95', value: `${ms(service.without.latency.median)} / ${ms(service.without.latency.p95)}`, meaning: `events(first: ${s.pageSize}) with DeploymentEvent { serviceId eventType }; ${service.without.latency.n} timed requests` },
-    { figure: 'with `service`, median / p95', value: `${ms(service.with.latency.median)} / ${ms(service.with.latency.p95)}`, meaning: `the same plus service { serviceName status }, ${service.distinctServices} distinct services on the page` },
-    { figure: 'with / without, median', value: ratio(service.with.latency.median / service.without.latency.median), meaning: 'the price of resolving `service` for 500 events' },
-    { figure: 'with / without, p95', value: ratio(service.with.latency.p95 / service.without.latency.p95), meaning: 'the same for the tail' },
-    { figure: 'service-list calls per request', value: `${calls(service.without.calls.serviceList)} without / ${calls(service.with.calls.serviceList)} with`, meaning: service.with.calls.serviceList.max === 1 ? 'exactly 1 with `service`: one DataLoader batch, shared with stream planning' : 'NOT 1: the service list is read more than once per request' },
-    { figure: 'event calls per request', value: `${calls(service.without.calls.serviceEvents)} / ${calls(service.with.calls.serviceEvents)}`, meaning: 'one page per service stream either way' },
-  ];
+function dashboardSection(results: Results): Section {
+  const { dashboard: d, info } = results;
+  const perSource: Table = {
+    head: ['source', 'one panel', 'three panels', 'distinct requests in three panels'],
+    rows: SOURCE_KEYS.map((key) => [
+      `${SOURCE_LABELS[key]} (\`${info.sourceNames[key]}\`)`,
+      calls(d.one.calls.bySource[key]),
+      calls(d.three.calls.bySource[key]),
+      d.distinct[key] === null ? 'n/a (POST: body not logged)' : String(d.distinct[key]),
+    ]),
+  };
+  perSource.rows.push(['all', calls(d.one.calls.total), calls(d.three.calls.total), '']);
+  const same = Math.abs(d.three.calls.total.mean - d.one.calls.total.mean) < 1e-9;
+  return {
+    title: `4. Upstream calls: one panel vs three aliased panels (events(first: ${d.options.pageSize}))`,
+    intro: [
+      'Three aliased `events` panels in one document, same arguments, different selections: they ask for the same ' +
+        'stream pages, so the distinct stream pages are those of one panel. Counted by the emulators on the cold ' +
+        `server, ${d.one.latency.n} requests of each document, interleaved.`,
+    ],
+    tables: [
+      {
+        head: ['figure', 'value'],
+        rows: [
+          ['calls / request, one panel', calls(d.one.calls.total)],
+          ['calls / request, three panels', calls(d.three.calls.total)],
+          ['three / one', meanRatio(d.three.calls.total, d.one.calls.total)],
+          ['`sources.upstreamCalls` summed over the panels, one / three', `${calls(d.one.reportedCalls)} / ${calls(d.three.reportedCalls)}`],
+          ['latency p50, one / three panels', `${ms(d.one.latency.median)} / ${ms(d.three.latency.median)}`],
+        ],
+      },
+      perSource,
+    ],
+    notes: [
+      same
+        ? 'Three panels cost exactly the calls of one: identical upstream page requests within a request reach the upstream once.'
+        : `Three panels cost more than one (${calls(d.three.calls.total)} against ${calls(d.one.calls.total)}): within one GraphQL request ` +
+          'some identical stream pages reach the upstream more than once, from ' +
+          SOURCE_KEYS.filter((key) => d.three.calls.bySource[key].max > d.one.calls.bySource[key].max)
+            .map((key) => `${SOURCE_LABELS[key]} (${calls(d.one.calls.bySource[key])} → ${calls(d.three.calls.bySource[key])})`)
+            .join(', ') +
+          (d.three.calls.total.min === d.one.calls.total.max
+            ? '. Some requests of the three-panel document did cost one panel\'s calls, so the sharing is there but does not hold for every request.'
+            : '.') +
+          differing(d),
+    ],
+  };
+}
 
-  const t = throughput.options;
-  const mem = throughput.memory;
-  const throughputRows: Row[] = [
-    { figure: 'requests / second', value: throughput.requestsPerSecond.toFixed(1), meaning: `${t.clients} concurrent clients, events(first: ${t.pageSize}) first pages, ${(throughput.elapsedMs / 1000).toFixed(1)} s after a ${(t.warmupMs / 1000).toFixed(0)} s warm-up; ${throughput.requests} requests` },
-    { figure: 'latency under load, median / p95', value: `${ms(throughput.latency.median)} / ${ms(throughput.latency.p95)}`, meaning: 'per request, seen by a client' },
-    { figure: 'upstream calls / request', value: (throughput.upstream.total / throughput.requests).toFixed(1), meaning: `${throughput.upstream.total} emulator requests in the window (${throughput.upstream.serviceList} list, ${throughput.upstream.serviceEvents} events); all requests share the source's limit of 8 upstream calls in flight` },
-    { figure: 'RSS before / peak / after', value: `${mib(mem.before.rss)} / ${mib(mem.peak.rss)} / ${mib(mem.after.rss)}`, meaning: `whole process (client, server and emulators with their data); sampled every ${t.sampleEveryMs} ms` },
-    { figure: 'heap used before / peak / after', value: `${mib(mem.before.heapUsed)} / ${mib(mem.peak.heapUsed)} / ${mib(mem.after.heapUsed)}`, meaning: mem.collected ? 'V8 heap in use; before and after follow a full GC, the peak is sampled with garbage' : 'V8 heap in use; no GC could be forced, so before and after include uncollected garbage' },
-    { figure: 'heap growth over the load', value: signedMib(mem.after.heapUsed - mem.before.heapUsed), meaning: `after − before${mem.collected ? ' (both after a full GC)' : ''}: what ${throughput.requests} requests left reachable` },
-    { figure: 'RSS growth over the load', value: signedMib(mem.after.rss - mem.before.rss), meaning: 'after − before; moves with V8 and malloc keeping or returning pages, so the heap growth above is the leak check' },
-  ];
+/** Where the emulator log shows the panels sent different requests, say so: then no dedupe could share them. */
+function differing(d: DashboardResult): string {
+  const keys = SOURCE_KEYS.filter((key) => d.distinct[key] !== null && d.distinct[key]! > d.one.calls.bySource[key].max);
+  if (!keys.length) return '';
+  return (
+    ` In the logged three-panel request the panels did not even ask the same questions: ${keys
+      .map((key) => `${SOURCE_LABELS[key]} got ${d.distinct[key]} distinct requests against ${calls(d.one.calls.bySource[key])} for one panel`)
+      .join(', ')}. ` +
+    'Those upstreams take a time window, and a first page\'s window ends at its own snapshot time (`asOf`, the millisecond it ran), ' +
+    'so panels resolved a millisecond apart ask for different pages; the same holds for the cross-request cache key in section 3.'
+  );
+}
 
-  return [
-    { section: `1. Deep pages vs the first page (events(first: ${d.pageSize}))`, rows: deepRows },
-    { section: `2. DeploymentEvent.service on a page of ${s.pageSize}`, rows: serviceRows },
-    { section: `3. Throughput and memory (${t.clients} clients)`, rows: throughputRows },
-  ];
+function serviceSection(results: Results): Section {
+  const s = results.service;
+  return {
+    title: `5. DeploymentEvent.service on a page of ${s.options.pageSize} (kinds: [DEPLOYMENT])`,
+    intro: [
+      'The same page with and without `service { serviceName status }`, interleaved, on the cold server; the filter ' +
+        'prunes every other source. An N+1 resolver would show hundreds of service-list calls.',
+    ],
+    tables: [
+      {
+        head: ['figure', 'without `service`', 'with `service`'],
+        rows: [
+          ['p50 / p95', `${ms(s.without.latency.median)} / ${ms(s.without.latency.p95)}`, `${ms(s.with.latency.median)} / ${ms(s.with.latency.p95)}`],
+          ['with / without, p50', '', ratio(s.with.latency.median / s.without.latency.median)],
+          ['ModelArts service-list calls / request', calls(s.without.calls.modelartsServiceList), calls(s.with.calls.modelartsServiceList)],
+          ['ModelArts calls / request', calls(s.without.calls.bySource.modelarts), calls(s.with.calls.bySource.modelarts)],
+          ['other sources\' calls / request', calls(otherCalls(s.without)), calls(otherCalls(s.with))],
+          ['distinct services on the page', '', String(s.distinctServices)],
+        ],
+      },
+    ],
+    notes: [
+      s.with.calls.modelartsServiceList.max <= 1
+        ? 'The service list is read at most once per request with `service`: one DataLoader batch, shared with stream planning.'
+        : '**The service list is read more than once per request** with `service`.',
+    ],
+  };
+}
+
+function otherCalls(result: VariantResult): CallStats {
+  const others = SOURCE_KEYS.filter((key) => key !== 'modelarts').map((key) => result.calls.bySource[key]);
+  return { mean: others.reduce((n, c) => n + c.mean, 0), min: others.reduce((n, c) => n + c.min, 0), max: others.reduce((n, c) => n + c.max, 0) };
+}
+
+function sections(results: Results): Section[] {
+  return [fanOutSection(results), deepSection(results), throughputSection(results), dashboardSection(results), serviceSection(results)];
 }
 
 export function renderConsole(results: Results): string {
-  const sections = rows(results);
-  const all = sections.flatMap((section) => section.rows);
-  const w1 = Math.max(...all.map((row) => row.figure.length));
-  const w2 = Math.max(...all.map((row) => row.value.length));
   const lines: string[] = [];
-  for (const section of sections) {
-    lines.push('', section.section, '-'.repeat(section.section.length));
-    for (const row of section.rows) lines.push(`${row.figure.padEnd(w1)}  ${row.value.padEnd(w2)}  ${row.meaning}`);
+  const table = (t: Table) => {
+    const widths = t.head.map((h, i) => Math.max(h.length, ...t.rows.map((row) => (row[i] ?? '').length)));
+    const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+    lines.push(line(t.head), widths.map((w) => '-'.repeat(w)).join('  '));
+    for (const row of t.rows) lines.push(line(row));
+    lines.push('');
+  };
+  lines.push('', 'Summary', '=======');
+  table(summary(results));
+  for (const section of sections(results)) {
+    lines.push(section.title, '-'.repeat(section.title.length));
+    for (const t of section.tables) table(t);
+    for (const note of section.notes) lines.push(note);
+    lines.push('');
   }
   return lines.join('\n');
 }
@@ -125,48 +433,54 @@ export function renderMarkdown(results: Results): string {
     '',
     '<!-- Written by `npm run bench` (bench/run.ts); edit the benchmark, not this file. -->',
     '',
-    'Speed and memory of eventgraph are measured here, not in timed tests. The real server runs',
-    'against the in-process emulators over loopback HTTP, with the production HTTP policy',
-    '(AK/SK signing, zod validation of every answer, per-source concurrency 8). The machines',
-    'these run on are noisy and shared, so each comparison is measured **in one run, interleaved',
-    '(A B B A …)**, and the **ratios** are the figures to compare between runs; absolute',
-    'milliseconds are for this machine on this day only.',
+    'Speed and upstream cost of eventgraph, measured here rather than in timed tests. The real',
+    'server runs against the five in-process vendor emulators over loopback HTTP, with the demo',
+    'configuration (`src/config/demo.config.ts`) and the production HTTP policy (signing, zod',
+    'validation of every answer, retries, concurrency 8 per source). The machines these run on',
+    'are noisy and shared, so every comparison is measured **in one run, interleaved**, and the',
+    '**ratios** are the figures to compare between runs; absolute milliseconds are for this',
+    'machine on this day only. All figures below come from the run described here; none is',
+    'edited by hand.',
     '',
     '## This run',
     '',
     '| | |',
     '|---|---|',
-    `| date | ${info.date} |`,
     `| command | \`${info.command}\` |`,
+    `| date | ${info.date} |`,
+    `| machine | ${info.cpus} × ${escape(info.cpuModel)}, ${(info.totalMemory / 1024 ** 3).toFixed(1)} GiB RAM, ${info.platform}; load average before the run ${info.loadAverage.map((x) => x.toFixed(2)).join(' / ')} |`,
     `| node | ${info.node} |`,
-    `| machine | ${info.cpus} × ${escape(info.cpuModel)}, ${(info.totalMemory / 1024 ** 3).toFixed(1)} GiB RAM, ${info.platform} |`,
-    `| data | ModelArts emulator, \`scale: ${info.scale}\`, \`seed: ${info.seed}\`, anchor ${info.anchor}: ${info.services} services holding ${info.emulatorEvents.toLocaleString('en')} events; the service list shows the ${info.streams} in the default workspace (one stream each), ${info.events.toLocaleString('en')} events in the timeline (\`totalCount\`) |`,
-    `| process RSS after start-up | ${mib(info.baselineRss)} (server, emulators and their data) |`,
+    `| data | the five emulators with \`scale: ${info.scale}\`, \`seed: ${info.seed}\`, anchor ${info.anchor}: ${info.events?.toLocaleString('en') ?? 'an unknown number of'} events in the timeline (\`totalCount\`) |`,
+    `| sources | ${SOURCE_KEYS.map((key) => `\`${info.sourceNames[key]}\` (${SOURCE_LABELS[key]})`).join(', ')} |`,
+    `| cold server | the same sources with cross-request caches off: ${info.coldSettings.length ? info.coldSettings.map((s) => `\`${escape(s)}\``).join(', ') : 'none to switch off'} |`,
+    `| warm server | the configuration as shipped |`,
+    `| process RSS after start-up | ${mib(info.baselineRss)} (both servers, the emulators and their data) |`,
     `| whole run | ${(info.durationMs / 1000).toFixed(1)} s |`,
     '',
+    '## Summary',
+    '',
   ];
-  for (const section of rows(results)) {
-    out.push(`## ${section.section}`, '', '| figure | value | what it means |', '|---|---|---|');
-    for (const row of section.rows) out.push(`| ${escape(row.figure)} | ${escape(row.value)} | ${escape(row.meaning)} |`);
+  const table = (t: Table) => {
+    out.push(`| ${t.head.map(escape).join(' | ')} |`, `|${t.head.map(() => '---').join('|')}|`);
+    for (const row of t.rows) out.push(`| ${row.map(escape).join(' | ')} |`);
     out.push('');
+  };
+  table(summary(results));
+  for (const section of sections(results)) {
+    out.push(`## ${section.title}`, '');
+    for (const paragraph of section.intro) out.push(paragraph, '');
+    for (const t of section.tables) table(t);
+    for (const note of section.notes) out.push(note);
+    if (section.notes.length) out.push('');
   }
   out.push(
-    '## How to read these',
+    '## Notes',
     '',
-    '- **Deep pages.** A cursor is a signed keyset position; the next page pushes it upstream',
-    '  as a time window, so every page is a first page for each service stream. Page N should',
-    '  make the same upstream calls as page 1 and take about as long (ratio near 1.00×). A',
-    '  walk that re-read from offset 0 would show calls and latency growing with N.',
-    '- **`service`.** One DataLoader per request batches every event\'s service lookup into',
-    '  the service list that stream planning already read, so the list is read once per',
-    '  request with or without the field. The latency ratio is the cost of resolving and',
-    '  serialising 500 extra objects.',
-    '- **Throughput.** Clients, server and emulators share one Node process and its event',
-    '  loop, so requests/second is the capacity of the whole loop on this machine. Compare',
-    '  it between runs on the same machine; it is not a production capacity. Memory is',
-    '  `process.memoryUsage()` of that one process: before and after the load, each right',
-    '  after a full GC, and the peak sampled during it. Heap growth is the leak check.',
-    '- Percentiles are nearest-rank: the p95 is an observed request, not an interpolation.',
+    '- Percentiles are nearest-rank: a p95 is an observed request, not an interpolation.',
+    '- "Calls" are API requests counted by the emulators themselves (their request logs), reset',
+    '  before each timed request; `sources.upstreamCalls` is what the API reports about itself.',
+    '- The emulators share the process with the server, so under load their work competes with',
+    '  the server\'s for the same event loop, as the throughput profile shows when it is taken.',
     '',
   );
   return out.join('\n');

@@ -1,22 +1,29 @@
 /**
- * `npm run bench`: starts the real server against in-process emulators with a larger data
- * set, runs the benchmarks one after the other (never concurrently, so one does not time
- * the other), prints a table and rewrites BENCHMARKS.md.
+ * `npm run bench`: starts the real server against the five in-process emulators, runs the
+ * benchmarks one after the other (never concurrently, so one does not time the other),
+ * prints a table and rewrites BENCHMARKS.md.
+ *
+ * `BENCH_SMOKE=1 npm run bench` runs every benchmark with tiny counts and writes nothing:
+ * a check that the benchmark still runs, not a measurement.
  */
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { benchDashboard } from './dashboard.bench.js';
+import { benchDeepPaging } from './deep.bench.js';
+import { benchFanOut } from './fanout.bench.js';
 import { renderConsole, renderMarkdown, type Results } from './report.js';
 import { benchServiceField } from './service.bench.js';
 import { startBenchStack } from './stack.js';
 import { benchThroughput } from './throughput.bench.js';
-import { benchDeepPaging } from './timeline.bench.js';
 
-const SCALE = 4;
+const SCALE = 2;
 const SEED = 1;
 // A fixed anchor in the past gives the same bytes on every run and keeps every generated
 // event before the snapshot time the first page pins.
 const ANCHOR = Date.UTC(2026, 0, 1);
+const LATENCY_MS = 50;
+const SMOKE = process.env.BENCH_SMOKE === '1';
 
 const BENCHMARKS_MD = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 
@@ -25,30 +32,37 @@ async function main(): Promise<void> {
   const stack = await startBenchStack({ scale: SCALE, seed: SEED, now: ANCHOR });
   try {
     const baselineRss = process.memoryUsage().rss;
-    const summaries = stack.emulators.modelarts.summaries();
-    log(`stack up: ${summaries.length} services, ${summaries.reduce((n, s) => n + s.event_count, 0)} events; server ${stack.server.url}`);
+    log(`stack up: five emulators at scale ${SCALE}; cold server ${stack.cold.server.url}, warm server ${stack.warm.server.url}`);
+    const n = (full: number, smoke: number) => (SMOKE ? smoke : full);
 
-    log('1/3 first page vs deep page');
+    log(`1/5 fan-out: events(first: 50) over five vendors, +${LATENCY_MS} ms per upstream answer`);
+    const fanOut = await benchFanOut(stack, { pageSize: 50, latencyMs: LATENCY_MS, warmup: n(2, 1), samples: n(20, 2) });
+
+    log('2/5 deep pages: page 1 vs page 200');
     const deep = await benchDeepPaging(stack, {
-      pageSize: 100,
-      deepPage: 30,
-      warmup: 5,
-      samples: 40,
-      upstreamLatencyMs: 20,
-      latencySamples: 15,
-    });
-
-    log('2/3 DeploymentEvent.service on a page of 500');
-    const service = await benchServiceField(stack, { pageSize: 500, warmup: 5, samples: 40 });
-
-    log('3/3 throughput');
-    const throughput = await benchThroughput(stack, {
-      clients: 8,
       pageSize: 50,
-      durationMs: 5_000,
-      warmupMs: 1_000,
-      sampleEveryMs: 50,
+      deepPage: n(200, 5),
+      warmup: n(2, 1),
+      samples: n(15, 2),
+      latencyMs: LATENCY_MS,
+      latencySamples: n(8, 1),
     });
+
+    log('3/5 throughput, warm cache: eventgraph vs a bare Apollo Server');
+    const throughput = await benchThroughput(stack, {
+      connections: 8,
+      durationS: n(5, 1),
+      rounds: 2,
+      warmupS: n(2, 1),
+      aim: 0.5,
+      profileS: n(4, 1),
+    });
+
+    log('4/5 upstream calls: one dashboard panel vs three aliased panels');
+    const dashboard = await benchDashboard(stack, { pageSize: 50, warmup: 1, samples: n(6, 1) });
+
+    log('5/5 DeploymentEvent.service on a page of 500');
+    const service = await benchServiceField(stack, { pageSize: 500, warmup: n(3, 1), samples: n(20, 2) });
 
     const cpu = os.cpus();
     const results: Results = {
@@ -59,25 +73,31 @@ async function main(): Promise<void> {
         cpuModel: cpu[0]?.model.trim() ?? 'unknown',
         platform: `${os.platform()} ${os.release()} ${os.arch()}`,
         totalMemory: os.totalmem(),
+        loadAverage: os.loadavg(),
         command: 'npm run bench',
         scale: SCALE,
         seed: SEED,
         anchor: new Date(ANCHOR).toISOString(),
-        services: summaries.length,
-        streams: deep.streams,
-        emulatorEvents: summaries.reduce((n, s) => n + s.event_count, 0),
-        events: deep.totalCount ?? Number.NaN,
+        latencyMs: LATENCY_MS,
+        coldSettings: stack.coldSettings,
+        sourceNames: stack.sourceNames,
+        events: deep.totalCount,
         baselineRss,
         durationMs: performance.now() - started,
       },
+      fanOut,
       deep,
-      service,
       throughput,
+      dashboard,
+      service,
     };
 
     console.log(renderConsole(results));
-    await writeFile(BENCHMARKS_MD, renderMarkdown(results));
-    log(`\nwrote ${BENCHMARKS_MD}`);
+    if (SMOKE) log('\nsmoke run: BENCHMARKS.md left as it was');
+    else {
+      await writeFile(BENCHMARKS_MD, renderMarkdown(results));
+      log(`\nwrote ${BENCHMARKS_MD}`);
+    }
   } finally {
     await stack.close();
   }

@@ -40,3 +40,6 @@ export const ms = (value: number): string => (Number.isFinite(value) ? `${value.
 export const ratio = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a');
 export const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 export const signedMib = (bytes: number): string => `${bytes >= 0 ? '+' : '−'}${mib(Math.abs(bytes))}`;
+
+/** Nearest-rank median of unsorted samples; NaN when there are none. */
+export const median = (samples: readonly number[]): number => percentile([...samples].sort((a, b) => a - b), 50);

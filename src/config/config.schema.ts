@@ -71,10 +71,21 @@ export const huaweiCredentialsSchema = z.discriminatedUnion('type', [
 
 export type HuaweiCredentials = z.infer<typeof huaweiCredentialsSchema>;
 
+/**
+ * How long a successful upstream answer serves identical requests, in seconds; 0 switches
+ * the cache off. Short by default: a dashboard refreshing several panels, or several
+ * viewers of one dashboard, share answers, while new events show within seconds. Errors are
+ * never cached. Within one GraphQL request identical calls are shared whatever this says.
+ */
+const cacheTtlSeconds = (defaultSeconds: number) => z.number().min(0).max(86_400).default(defaultSeconds);
+
+export const DEFAULT_CACHE_TTL_SECONDS = 5;
+
 const commonSourceFields = {
   name: sourceName,
   endpoint: httpUrl,
   http: httpPolicySchema.default(() => httpPolicySchema.parse({})),
+  cacheTtlSeconds: cacheTtlSeconds(DEFAULT_CACHE_TTL_SECONDS),
 };
 
 export const modelArtsSourceSchema = z
@@ -130,11 +141,11 @@ export const csmsSourceSchema = z
     credentials: huaweiCredentialsSchema,
     scope: z.object({ projectId: z.string().min(1) }).strict(),
     /**
-     * The API answers everything in one call and takes no filter, so the source reads it
-     * at most once per this many seconds and serves every query from that copy. 0: every
-     * query reads it again.
+     * Longer than the other kinds: the API answers everything in one call and takes no
+     * filter, so every query of every request is served from one answer, read at most once
+     * per this many seconds. Notifications of expiring secrets are not minute-critical.
      */
-    cacheTtlSeconds: z.number().int().min(0).max(86_400).default(60),
+    cacheTtlSeconds: cacheTtlSeconds(60),
   })
   .strict();
 

@@ -11,6 +11,12 @@ import { badUserInput } from './errors.js';
 export class RequestContext {
   /** Failures that leave the data intact (one source of many); appended to `errors[]`. */
   readonly partialErrors: GraphQLError[] = [];
+  /**
+   * One clock reading per request: every `events` field of the document pins the same
+   * `asOf`, so panels over the same sources ask the upstream the same pages (same end time)
+   * and the request scope can answer them with one call.
+   */
+  readonly now = Date.now();
   private readonly sessions = new Map<string, SourceSession>();
 
   constructor(

@@ -11,6 +11,7 @@ import { buildEventgraphSchema } from '../graphql/schema.js';
 import type { EventSource } from '../sources/source.js';
 import { CursorCodec } from '../timeline/cursor.js';
 import { Timeline } from '../timeline/timeline.js';
+import { UpstreamRequestScope } from '../upstream/upstream.scope.js';
 import { graphiqlRouter } from './graphiql/graphiql.route.js';
 import { healthRoutes } from './health.routes.js';
 import { partialErrorsPlugin } from './plugins/partial-errors.plugin.js';
@@ -66,6 +67,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       else res.status(503).json({ errors: [{ message: 'eventgraph is starting', extensions: { code: 'NOT_READY' } }] });
     },
     express.json({ limit: '1mb' }),
+    // One upstream scope per HTTP request: identical upstream calls of the request's
+    // operation share one answer, and each source's real calls are counted. Entered after
+    // the body parser, whose stream callbacks would run outside it.
+    (_req, _res, next) => new UpstreamRequestScope().run(next),
     expressMiddleware(apollo, { context: async () => new RequestContext(sources!, timeline) }),
   );
 

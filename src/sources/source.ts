@@ -3,7 +3,9 @@ import type { Stream } from '../timeline/stream.js';
 
 /**
  * One configured source: one vendor account, region and scope. Long-lived: it owns the
- * upstream client, and with it the IAM token, the concurrency limit and the cache.
+ * upstream client, and with it the IAM token, the concurrency limit and the cache. Upstream
+ * calls are counted by the upstream core (src/upstream/upstream.scope.ts), not here, so that
+ * an answer shared within a request or served from the cache is not counted as a call.
  */
 export interface EventSource {
   readonly name: string;
@@ -16,8 +18,6 @@ export interface EventSource {
 
 export interface SourceSession {
   readonly source: EventSource;
-  /** Upstream calls this session has made so far (attempts after the first are not counted). */
-  readonly upstreamCalls: number;
   /** The streams the source expands into; may call the upstream (e.g. a service list). */
   streams(): Promise<Stream[]>;
   /** The event whose id `events` gave, or null when it is not (or no longer) upstream. */

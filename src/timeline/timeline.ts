@@ -1,6 +1,7 @@
 import { SortDirection, type EventRecord } from '../model/event.model.js';
 import type { EventSource, SourceSession } from '../sources/source.js';
 import { UpstreamError } from '../upstream/upstream.errors.js';
+import { countUpstreamCalls, UpstreamCallCounts } from '../upstream/upstream.scope.js';
 import { CursorCodec, digest, type CursorState } from './cursor.js';
 import { activeFields, canonicalFilter, matchesFilter, type EventFilter, type FilterField } from './event-filter.js';
 import { compareKeys, keyOf, reverse } from './event-order.js';
@@ -88,7 +89,17 @@ const sourceLagKey = (name: string) => `source:${name}`;
 export class Timeline {
   constructor(private readonly cursors: CursorCodec) {}
 
-  async page(request: TimelineRequest, sessions: SourceSession[], now = Date.now()): Promise<TimelinePage> {
+  /**
+   * `SourceReport.upstreamCalls` counts the real calls this page started: an answer shared
+   * with another page of the same request (three panels over the same sources) counts on
+   * the page that asked first, and a cache hit counts nowhere.
+   */
+  page(request: TimelineRequest, sessions: SourceSession[], now = Date.now()): Promise<TimelinePage> {
+    const calls = new UpstreamCallCounts();
+    return countUpstreamCalls(calls, () => this.read(request, sessions, now, calls));
+  }
+
+  private async read(request: TimelineRequest, sessions: SourceSession[], now: number, calls: UpstreamCallCounts): Promise<TimelinePage> {
     const { filter, order } = request;
     const backward = request.last != null || request.before != null;
     const limit = this.pageSize(request, backward);
@@ -256,7 +267,7 @@ export class Timeline {
         report.status = report.failedStreams === report.streams ? SourceState.FAILED : SourceState.PARTIAL;
       }
     }
-    for (const session of sessions) reports.get(session.source.name)!.upstreamCalls = session.upstreamCalls;
+    for (const session of sessions) reports.get(session.source.name)!.upstreamCalls = calls.of(session.source.name);
 
     const totalCount = cursor ? cursor.total : exactTotal(lanes, failedSources);
     const edges = page.map(({ event, state }) => ({

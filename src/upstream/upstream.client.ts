@@ -15,14 +15,17 @@ import {
   type RetryPolicy,
   type TimeoutPolicy,
 } from 'cockatiel';
+import { InMemoryLRUCache, type KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { z } from 'zod';
 import type { HttpPolicy } from '../config/config.schema.js';
 import { UpstreamError, codeForStatus, type UpstreamErrorCode } from './upstream.errors.js';
+import { bindToScope, currentRequestScope, currentTallies } from './upstream.scope.js';
 import { buildQueryString, parseRetryAfter } from './upstream.url.js';
 
 /**
  * The upstream HTTP core: one small base class that every vendor client extends. The policy
- * (timeouts, retries, concurrency, error mapping) lives here once; a vendor adapts it through
+ * (timeouts, retries, concurrency, error mapping, per-request deduplication, the short
+ * cross-request cache, call counting) lives here once; a vendor adapts it through
  * the overridable hooks below (`willSendRequest`, `errorFor`, `didReceiveUnauthorized`,
  * `cacheKeyFor`), in the manner of @apollo/datasource-rest's RESTDataSource.
  */
@@ -43,6 +46,13 @@ export interface UpstreamRequest {
   body?: string;
   /** Reads are retried; default true for GET and false for anything else. */
   idempotent?: boolean;
+  /**
+   * Whether identical requests may share one answer: within a request (deduplication) and
+   * across requests (the cache, for `cacheTtlSeconds`). Default: every idempotent request.
+   * A request that is safe to repeat but whose every answer is new must say false: an IAM
+   * token request, whose provider asks again exactly because it wants a new token.
+   */
+  cacheable?: boolean;
 }
 
 /** The request as it goes on the wire, handed to `willSendRequest` on every attempt. */
@@ -90,7 +100,28 @@ export interface UpstreamClientOptions {
    * partial one. Set it where a caller can fan out without bound.
    */
   queueLimit?: number;
+  /**
+   * How long a successful answer to a cacheable request serves identical requests, in
+   * seconds (fractions allowed). 0 or absent: no cross-request cache. The configuration
+   * gives every source a short default (see `cacheTtlSeconds` in config.schema.ts).
+   */
+  cacheTtlSeconds?: number;
+  /** Where answers are kept; by default in memory, bounded by size. */
+  cache?: KeyValueCache<CachedAnswer>;
 }
+
+/** A validated answer as the cross-request cache keeps it. */
+export interface CachedAnswer {
+  response: UpstreamResponse<unknown>;
+  /** Length of the body as it came, to bound the cache by size. */
+  size: number;
+}
+
+/**
+ * Per source. Answers are kept validated (not as text) so that a hit costs no parsing; the
+ * bound is on the size of the bodies they came from.
+ */
+const DEFAULT_CACHE_BYTES = 16 * 2 ** 20;
 
 interface RawResponse {
   status: number;
@@ -103,6 +134,10 @@ export abstract class UpstreamClient {
   protected readonly baseUrl: URL;
   protected readonly policy: HttpPolicy;
   private readonly onCall: UpstreamCallListener | undefined;
+  private readonly cacheTtlSeconds: number;
+  private readonly cache: KeyValueCache<CachedAnswer>;
+  /** Cache misses being answered, so that concurrent identical requests share one call. */
+  private readonly pendingAnswers = new Map<string, Promise<UpstreamResponse<unknown>>>();
 
   /**
    * Retries, for idempotent requests only. A POST that timed out may have been applied
@@ -146,6 +181,10 @@ export abstract class UpstreamClient {
     this.baseUrl = new URL(options.baseUrl);
     this.policy = options.policy;
     this.onCall = options.onCall;
+    this.cacheTtlSeconds = options.cacheTtlSeconds ?? 0;
+    this.cache =
+      options.cache ??
+      new InMemoryLRUCache<CachedAnswer>({ maxSize: DEFAULT_CACHE_BYTES, sizeCalculation: (answer) => Math.max(1, answer.size) });
 
     const jitter = new ExponentialBackoff({
       generator: decorrelatedJitterGenerator,
@@ -184,7 +223,7 @@ export abstract class UpstreamClient {
   protected willSendRequest(_request: PreparedRequest): Promise<void> | void {}
 
   /**
-   * Key for the cross-request cache: method, URL and body of the unsigned request, so two
+   * Key for the per-request deduplication and the cross-request cache: method, URL and body of the unsigned request, so two
    * identical questions share an answer whatever their signatures. The source name is part
    * of it because two sources can send the same unsigned request to the same URL with
    * different accounts (Tencent's legacy API keeps the account out of the URL until it is
@@ -226,9 +265,57 @@ export abstract class UpstreamClient {
     return (await this.requestWithResponse(request, schema)).data;
   }
 
-  /** As `request`, also returning the status and headers (an IAM token comes in a header). */
+  /**
+   * As `request`, also returning the status and headers (an IAM token comes in a header).
+   *
+   * A cacheable request (see `UpstreamRequest.cacheable`) is answered, in this order: by
+   * the same request already made in this GraphQL request (the request scope's DataLoader),
+   * by the cross-request cache while the answer is younger than `cacheTtlSeconds`, by an
+   * identical call already on its way, and only then by the upstream. Only a validated
+   * success is cached; a failure reaches every caller that shared the call, and the next
+   * request asks again.
+   */
   protected async requestWithResponse<T>(request: UpstreamRequest, schema: z.ZodType<T>): Promise<UpstreamResponse<T>> {
+    if (!this.isCacheable(request)) return (await this.send(request, schema)).response;
+    // The schema is part of the key: two callers validating one URL differently must not
+    // receive each other's parsed answer.
+    const key = `${this.cacheKeyFor(request)}\n${schemaTag(schema)}`;
+    const answer = () => this.cachedOrSent(key, request, schema);
+    const scope = currentRequestScope();
+    return scope ? (scope.load(this, key, answer) as Promise<UpstreamResponse<T>>) : answer();
+  }
+
+  private isCacheable(request: UpstreamRequest): boolean {
+    return request.cacheable ?? request.idempotent ?? request.method === 'GET';
+  }
+
+  private async cachedOrSent<T>(key: string, request: UpstreamRequest, schema: z.ZodType<T>): Promise<UpstreamResponse<T>> {
+    if (this.cacheTtlSeconds <= 0) return (await this.send(request, schema)).response;
+    const hit = await this.cache.get(key);
+    if (hit) return hit.response as UpstreamResponse<T>;
+    const pending = this.pendingAnswers.get(key);
+    if (pending) return pending as Promise<UpstreamResponse<T>>;
+    const call = (async () => {
+      const { response, size } = await this.send(request, schema);
+      await this.cache.set(key, { response, size }, { ttl: this.cacheTtlSeconds });
+      return response;
+    })();
+    this.pendingAnswers.set(key, call);
+    try {
+      return await call;
+    } finally {
+      this.pendingAnswers.delete(key);
+    }
+  }
+
+  /** One real call, through the policies: the only place that talks to the upstream. */
+  private async send<T>(request: UpstreamRequest, schema: z.ZodType<T>): Promise<{ response: UpstreamResponse<T>; size: number }> {
     const started = performance.now();
+    // Taken now: a call that waits for a bulkhead slot resumes in whatever context freed
+    // the slot, possibly another request's.
+    const tallies = currentTallies();
+    let counted = false;
+    let size = 0;
     let attempts = 0;
     let status: number | undefined;
     let unauthorized: PreparedRequest | undefined;
@@ -238,16 +325,28 @@ export abstract class UpstreamClient {
       unauthorized = undefined;
       const prepared = this.prepare(request);
       const raw = await this.bulkheadPolicy
-        .execute(async () => {
-          // Signed inside the slot, so that time spent queueing does not age the signature.
-          try {
-            await this.willSendRequest(prepared);
-          } catch (error) {
-            if (typeof error === 'object' && error !== null) this.preparationFailures.add(error);
-            throw error;
-          }
-          return this.exchange(prepared);
-        })
+        .execute(
+          // Bound to this call's context, so that what `willSendRequest` calls (an IAM token
+          // request) counts for this request even when the slot was freed by another.
+          bindToScope(async () => {
+            // Signed inside the slot, so that time spent queueing does not age the signature.
+            try {
+              await this.willSendRequest(prepared);
+            } catch (error) {
+              if (typeof error === 'object' && error !== null) this.preparationFailures.add(error);
+              throw error;
+            }
+            // One logical call counts once, however many attempts it takes (retries, the
+            // re-authenticated retry after a 401): `upstreamCalls` reports the questions we
+            // asked, and the attempts stay visible in `UpstreamCallInfo.attempts`. A call
+            // that failed before anything was sent (its IAM token refused) is not counted.
+            if (!counted) {
+              counted = true;
+              for (const tally of tallies) tally.add(this.sourceName);
+            }
+            return this.exchange(prepared);
+          }),
+        )
         .catch((error: unknown) => {
           if (error instanceof BulkheadRejectedError) {
             throw this.error('UPSTREAM_RATE_LIMITED', `too many calls to ${this.sourceName} waiting for a slot`, { cause: error });
@@ -255,6 +354,7 @@ export abstract class UpstreamClient {
           throw error;
         });
       status = raw.status;
+      size = raw.text.length;
       try {
         return this.interpret(prepared, raw, schema);
       } catch (error) {
@@ -269,11 +369,11 @@ export abstract class UpstreamClient {
     let failure: Error | undefined;
     try {
       try {
-        return await run();
+        return { response: await run(), size };
       } catch (error) {
         // Only a 401 from the upstream itself; a failure inside `willSendRequest` (an IAM
         // token request refused, say) would fail the same way again.
-        if (unauthorized && (await this.didReceiveUnauthorized(unauthorized))) return await run();
+        if (unauthorized && (await this.didReceiveUnauthorized(unauthorized))) return { response: await run(), size };
         throw error;
       }
     } catch (error) {
@@ -398,6 +498,20 @@ export abstract class UpstreamClient {
       // An observer must never change the outcome of the call it observes.
     }
   }
+}
+
+const schemaTags = new WeakMap<object, number>();
+let lastSchemaTag = 0;
+
+/** A small number per schema object, for cache keys. */
+function schemaTag(schema: object): number {
+  let tag = schemaTags.get(schema);
+  if (tag === undefined) {
+    lastSchemaTag += 1;
+    tag = lastSchemaTag;
+    schemaTags.set(schema, tag);
+  }
+  return tag;
 }
 
 function withRetryAfter(error: UpstreamError, retryAfterMs: number | undefined): UpstreamError {

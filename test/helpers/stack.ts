@@ -56,8 +56,11 @@ export async function startStack(options: {
   sources?: (emulators: RunningEmulators) => unknown[];
 } = {}): Promise<Stack> {
   const emulators = await startEmulators({ now: ANCHOR, ...options.emulators });
+  const sources = options.sources ? options.sources(emulators) : [modelArtsSource(emulators)];
   const config = parseConfig(
-    { sources: options.sources ? options.sources(emulators) : [modelArtsSource(emulators)] },
+    // The cross-request cache is off unless a source asks for it: tests change the emulators'
+    // data and faults between requests and count calls. Its own tests turn it on.
+    { sources: sources.map((source) => ({ cacheTtlSeconds: 0, ...(source as object) })) },
     'test configuration',
   );
   const server = await startServer({ port: 0, host: '127.0.0.1', cursorSecret: 'integration-test-cursor-secret' });

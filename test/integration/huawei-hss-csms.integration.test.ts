@@ -63,7 +63,7 @@ describe('HSS and CSMS, end to end over loopback HTTP', () => {
   let visibleServices: string[];
 
   beforeAll(async () => {
-    stack = await startStack({ sources: (e) => [modelArtsSource(e), hssSource(e), csmsSource(e)] });
+    stack = await startStack({ sources: (e) => [modelArtsSource(e), hssSource(e), csmsSource(e, { cacheTtlSeconds: 60 })] });
     const services = await stack.gql(DeploymentServicesDocument, {});
     visibleServices = services.data!.deploymentServices.services.map((s) => s.serviceId);
   });

@@ -57,16 +57,11 @@ class FakeSource implements EventSource {
 
   openSession(): SourceSession {
     const source = this;
-    let upstreamCalls = 0;
     return {
       source,
-      get upstreamCalls() {
-        return upstreamCalls;
-      },
       async streams() {
-        upstreamCalls += 1;
         if (source.failListing) throw new UpstreamError({ code: 'UPSTREAM_UNAVAILABLE', source: source.name, message: 'listing failed' });
-        return source.specs.map((spec) => source.stream(spec, () => (upstreamCalls += 1)));
+        return source.specs.map((spec) => source.stream(spec));
       },
       async findEvent() {
         return null;
@@ -74,7 +69,7 @@ class FakeSource implements EventSource {
     };
   }
 
-  private stream(spec: FakeStreamSpec, count: () => void): Stream {
+  private stream(spec: FakeStreamSpec): Stream {
     const source = this;
     return {
       key: `${this.name}/${spec.key}`,
@@ -89,7 +84,6 @@ class FakeSource implements EventSource {
         let offset = 0;
         return {
           async next() {
-            count();
             const call = (source.calls.get(spec.key) ?? 0) + 1;
             source.calls.set(spec.key, call);
             if (spec.failOn?.has(call)) {

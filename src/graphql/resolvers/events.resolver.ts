@@ -49,6 +49,7 @@ export class EventsResolver {
         filter: { ...filter, since: filter.since?.getTime(), until: filter.until?.getTime() },
       },
       context.allSessions(),
+      context.now,
     );
     const path = responsePathAsArray(info.path);
     for (const error of page.errors) context.partialErrors.push(upstreamGraphQLError(error, path));

@@ -69,6 +69,7 @@ export class BkRepoClient extends UpstreamClient {
       sourceName: config.name,
       baseUrl: config.endpoint,
       policy: config.http,
+      cacheTtlSeconds: config.cacheTtlSeconds,
       ...(options.onCall ? { onCall: options.onCall } : {}),
     });
     this.configuredZone = IANAZone.create(config.timeZone);

@@ -41,8 +41,6 @@ export class BkRepoSource implements EventSource {
 }
 
 export class BkRepoSession implements SourceSession {
-  upstreamCalls = 0;
-
   constructor(readonly source: BkRepoSource) {}
 
   streams(): Promise<Stream[]> {
@@ -83,7 +81,6 @@ export class BkRepoSession implements SourceSession {
 
   /** The native `auditLogs` query, and every stream page. */
   listLogs(params: ListLogsParams): Promise<LogListAnswer> {
-    this.upstreamCalls += 1;
     return this.source.client.listLogs(params);
   }
 }

@@ -19,12 +19,14 @@ export interface CsmsSnapshot {
 
 /**
  * Huawei CSMS secret notification records (VENDORS.md §3). The API answers everything in
- * one call and filters nothing, so the source reads it at most once per `cacheTtlSeconds`
- * and serves filtering, ordering and paging from that copy.
+ * one call and filters nothing, so filtering, ordering and paging are served from that one
+ * answer.
  *
- * The cache lives here, on the long-lived source, and is keyed by nothing but the source:
- * the call has no parameter, so every question of every request shares the one answer. A
- * failed read is not cached; the next question tries again.
+ * The answer goes through the upstream core like every other read: shared by every question
+ * of one GraphQL request, and cached across requests for the source's `cacheTtlSeconds`
+ * (60 s by default for this kind, longer than the others because each read is the whole
+ * history). The call has no parameter, so every question shares the one answer. A failed
+ * read is not cached; the next question tries again.
  */
 export class CsmsSource implements EventSource {
   readonly kind = EventKind.SECRET_NOTIFICATION;
@@ -33,45 +35,34 @@ export class CsmsSource implements EventSource {
   readonly endpoint: string;
   readonly projectId: string;
   readonly client: CsmsClient;
-  private readonly ttlMs: number;
-  private readonly now: () => number;
-  private cached: { fetchedAt: number; snapshot: Promise<CsmsSnapshot> } | undefined;
+  /**
+   * Each answer mapped and sorted once: the cache hands every request the same answer
+   * object, and mapping up to 1000 records per request would cost more than the hit saves.
+   */
+  private readonly snapshots = new WeakMap<CsmsRecords, CsmsSnapshot>();
 
-  constructor(config: CsmsSourceConfig, options: CsmsClientOptions & { cacheClock?: () => number } = {}) {
+  constructor(config: CsmsSourceConfig, options: CsmsClientOptions = {}) {
     this.name = config.name;
     this.endpoint = config.endpoint;
     this.projectId = config.scope.projectId;
-    this.ttlMs = config.cacheTtlSeconds * 1000;
-    // Apart from the signing clock, so that a test can age the cache without skewing signatures.
-    this.now = options.cacheClock ?? options.now ?? Date.now;
-    const { cacheClock: _cacheClock, ...clientOptions } = options;
-    this.client = new CsmsClient(config, clientOptions);
+    this.client = new CsmsClient(config, options);
   }
 
   openSession(): CsmsSession {
     return new CsmsSession(this);
   }
 
-  /** The cached answer, or a new read when there is none or it is older than the TTL. */
-  snapshot(): { snapshot: Promise<CsmsSnapshot>; fetched: boolean } {
-    const now = this.now();
-    const cached = this.cached;
-    if (cached && now - cached.fetchedAt < this.ttlMs) return { snapshot: cached.snapshot, fetched: false };
-    const entry = { fetchedAt: now, snapshot: this.read() };
-    this.cached = entry;
-    entry.snapshot.catch(() => {
-      if (this.cached === entry) this.cached = undefined;
-    });
-    return { snapshot: entry.snapshot, fetched: true };
-  }
-
-  /** Forgets the cached answer. */
-  invalidate(): void {
-    this.cached = undefined;
-  }
-
-  private async read(): Promise<CsmsSnapshot> {
+  async snapshot(): Promise<CsmsSnapshot> {
     const answer = await this.client.listNotificationRecords();
+    let snapshot = this.snapshots.get(answer);
+    if (!snapshot) {
+      snapshot = this.map(answer);
+      this.snapshots.set(answer, snapshot);
+    }
+    return snapshot;
+  }
+
+  private map(answer: CsmsRecords): CsmsSnapshot {
     const numbering = new RecordNumbering();
     const events = answer.records.map((record) => toSecretNotificationEvent(this.name, record, numbering));
     const sorted = [...events].sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -80,15 +71,11 @@ export class CsmsSource implements EventSource {
 }
 
 export class CsmsSession implements SourceSession {
-  upstreamCalls = 0;
-
   constructor(readonly source: CsmsSource) {}
 
-  /** The records, from the source's cache; counts a call when this session made one. */
+  /** The records: one call per request at most, and none while the cache holds them. */
   snapshot(): Promise<CsmsSnapshot> {
-    const { snapshot, fetched } = this.source.snapshot();
-    if (fetched) this.upstreamCalls += 1;
-    return snapshot;
+    return this.source.snapshot();
   }
 
   streams(): Promise<Stream[]> {

@@ -37,8 +37,6 @@ export class HssSource implements EventSource {
 }
 
 export class HssSession implements SourceSession {
-  upstreamCalls = 0;
-
   constructor(readonly source: HssSource) {}
 
   get ref(): HssStreamRef {
@@ -70,7 +68,6 @@ export class HssSession implements SourceSession {
 
   /** The native `imageEvents` query, and every stream page. */
   listImageEvents(params: ListImageEventsParams): Promise<HssImageEventPage> {
-    this.upstreamCalls += 1;
     return this.source.client.listImageEvents(params);
   }
 }

@@ -44,9 +44,8 @@ export class ModelArtsSource implements EventSource {
   }
 }
 
-/** One GraphQL request's view of a ModelArts source: it counts calls and batches lookups. */
+/** One GraphQL request's view of a ModelArts source: it batches service lookups. */
 export class ModelArtsSession implements SourceSession {
-  upstreamCalls = 0;
   private allServices: Promise<DeploymentService[]> | undefined;
 
   /**
@@ -98,14 +97,12 @@ export class ModelArtsSession implements SourceSession {
   }
 
   /** The native `deploymentServices` query: one upstream call, as asked. */
-  async listServices(params: ListServicesParams): Promise<ServiceList> {
-    this.upstreamCalls += 1;
+  listServices(params: ListServicesParams): Promise<ServiceList> {
     return this.source.client.listServices(params);
   }
 
   /** The native `deploymentEvents` query, and every stream page. */
-  async listServiceEvents(serviceId: string, params: ListServiceEventsParams): Promise<ServiceEvents> {
-    this.upstreamCalls += 1;
+  listServiceEvents(serviceId: string, params: ListServiceEventsParams): Promise<ServiceEvents> {
     return this.source.client.listServiceEvents(serviceId, params);
   }
 

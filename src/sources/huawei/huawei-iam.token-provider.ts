@@ -126,6 +126,8 @@ export class HuaweiIamTokenProvider extends UpstreamClient {
         }),
         // Creating a token has no effect beyond the token, so a lost answer can be asked again.
         idempotent: true,
+        // Never shared: the provider asks again exactly when it needs a new token.
+        cacheable: false,
       },
       tokenResponseSchema,
     );

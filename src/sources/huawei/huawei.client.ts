@@ -18,6 +18,8 @@ export interface HuaweiClientConfig {
   http: HttpPolicy;
   credentials: HuaweiCredentials;
   scope: { projectId: string };
+  /** See UpstreamClientOptions.cacheTtlSeconds; absent: no cross-request cache. */
+  cacheTtlSeconds?: number;
 }
 
 export interface HuaweiClientOptions {
@@ -39,6 +41,7 @@ export abstract class HuaweiClient extends UpstreamClient {
       sourceName: config.name,
       baseUrl: config.endpoint,
       policy: config.http,
+      ...(config.cacheTtlSeconds === undefined ? {} : { cacheTtlSeconds: config.cacheTtlSeconds }),
       ...(options.onCall ? { onCall: options.onCall } : {}),
     });
     this.projectId = config.scope.projectId;

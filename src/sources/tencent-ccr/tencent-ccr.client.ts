@@ -63,6 +63,7 @@ export class TencentCcrClient extends UpstreamClient {
       sourceName: config.name,
       baseUrl: config.endpoint,
       policy: config.http,
+      cacheTtlSeconds: config.cacheTtlSeconds,
       ...(options.onCall ? { onCall: options.onCall } : {}),
     });
     this.region = config.scope.region;

@@ -45,8 +45,6 @@ export class TencentCcrSource implements EventSource {
 }
 
 export class TencentCcrSession implements SourceSession {
-  upstreamCalls = 0;
-
   constructor(readonly source: TencentCcrSource) {}
 
   streams(): Promise<Stream[]> {
@@ -55,7 +53,6 @@ export class TencentCcrSession implements SourceSession {
 
   /** The native `triggerLogs` query, and every page and probe of a stream. */
   listTriggerLog(params: ListTriggerLogParams): Promise<TriggerLogPage> {
-    this.upstreamCalls += 1;
     return this.source.client.listTriggerLog(params);
   }
 

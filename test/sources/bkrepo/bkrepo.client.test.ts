@@ -20,6 +20,7 @@ function config(endpoint: string, overrides: Record<string, unknown> = {}, scope
           credentials: { type: 'basic', username: 'demo-user', password: 'Demo#Bkrepo1' },
           scope: { projectId: 'test', repositories: ['generic-local'], ...scope },
           http: { retries: 0 },
+          cacheTtlSeconds: 0,
           ...overrides,
         },
       ],

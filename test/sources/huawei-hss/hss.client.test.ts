@@ -22,6 +22,7 @@ describe('HssClient signs as the official Huawei signer does', () => {
       http,
       credentials: { type: 'aksk', accessKey: AK, secretKey: SK },
       scope: { projectId: 'proj123' },
+      cacheTtlSeconds: 0,
     };
     const client = new HssClient(config, { now: fixedNow });
     await client.listImageEvents({
@@ -52,6 +53,7 @@ describe('HssClient signs as the official Huawei signer does', () => {
         http,
         credentials: { type: 'aksk', accessKey: AK, secretKey: SK },
         scope: { projectId: 'proj123' },
+        cacheTtlSeconds: 0,
       },
       { now: fixedNow },
     );

@@ -101,6 +101,7 @@ function configFor(server: TestServer, credentials: HuaweiCredentials): ModelArt
     http: { timeoutMs: 2_000, retries: 1, retryBaseDelayMs: 10, retryMaxDelayMs: 100, concurrency: 4 },
     credentials,
     scope: { projectId: 'proj123' },
+    cacheTtlSeconds: 0,
   };
 }
 

@@ -61,7 +61,7 @@ describe('TencentCcrClient against the emulator', () => {
 
   it('signs every retry afresh, so a retry is not a replay', async () => {
     emulators.tencentCcr.setKnobs({ errorRate: 0.5 });
-    const client = new TencentCcrClient(config(tencentSource(emulators, { http: { retries: 6, retryBaseDelayMs: 1, retryMaxDelayMs: 2 } })));
+    const client = new TencentCcrClient(config(tencentSource(emulators, { http: { retries: 6, retryBaseDelayMs: 1, retryMaxDelayMs: 2 }, cacheTtlSeconds: 0 })));
     for (let i = 0; i < 5; i++) expect((await client.listTriggerLog({ repoName: REPO, limit: 1 })).logs).toHaveLength(1);
     const queries = emulators.tencentCcr.requests().recent.map((r) => new URLSearchParams(r.query));
     expect(queries.length).toBeGreaterThan(5);
@@ -69,7 +69,7 @@ describe('TencentCcrClient against the emulator', () => {
   });
 
   it('keeps signing parameters out of the cache key: different nonces, one key', async () => {
-    const client = new TencentCcrClient(config(tencentSource(emulators)));
+    const client = new TencentCcrClient(config(tencentSource(emulators, { cacheTtlSeconds: 0 })));
     const request = { method: 'GET' as const, path: '/v2/index.php', query: { Action: 'ListTriggerLog', reponame: REPO, limit: 5 } };
     const a = client.cacheKeyFor({ ...request, query: { ...request.query, Nonce: 1, Timestamp: 1700000000, Signature: 'a', SecretId: 'x' } });
     const b = client.cacheKeyFor({ ...request, query: { ...request.query, Nonce: 2, Timestamp: 1700000001, Signature: 'b', SecretId: 'y' } });

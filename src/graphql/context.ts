@@ -14,9 +14,11 @@ export class RequestContext {
   /**
    * One clock reading per request: every `events` field of the document pins the same
    * `asOf`, so panels over the same sources ask the upstream the same pages (same end time)
-   * and the request scope can answer them with one call.
+   * and the request scope can answer them with one call. Whole seconds, so that first pages
+   * asked within the same second are the same upstream reads too, and the cross-request
+   * cache can answer them: a snapshot is at most a second behind the clock.
    */
-  readonly now = Date.now();
+  readonly now = Math.floor(Date.now() / 1000) * 1000;
   private readonly sessions = new Map<string, SourceSession>();
 
   constructor(

@@ -1,4 +1,4 @@
-import type { EventRecord, SortDirection } from '../model/event.model.js';
+import { SortDirection, type EventRecord } from '../model/event.model.js';
 import type { EventFilter, FilterField } from './event-filter.js';
 
 /**
@@ -56,4 +56,19 @@ export interface StreamChunk {
 /** Each `next()` is one upstream call. */
 export interface StreamReader {
   next(): Promise<StreamChunk>;
+}
+
+/**
+ * The inclusive time window a stream must read to serve `query`: the filter's window,
+ * narrowed to start (ASC) or end (DESC) at the cursor's millisecond. The cursor's own
+ * millisecond stays in, because ties in it may not all have been served; the timeline
+ * drops those that were. Every time-filterable upstream pushes this window down, so each
+ * page of a walk is a first page upstream.
+ */
+export function keysetWindow(query: StreamQuery): { since: number | undefined; until: number } {
+  const at = query.after?.at;
+  if (at === undefined) return { since: query.since, until: query.until };
+  return query.order === SortDirection.ASC
+    ? { since: Math.max(query.since ?? at, at), until: query.until }
+    : { since: query.since, until: Math.min(query.until, at) };
 }

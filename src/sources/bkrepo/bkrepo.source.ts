@@ -1,7 +1,7 @@
 import type { BkRepoSourceConfig } from '../../config/config.schema.js';
 import { EventKind, EventOutcome, SortDirection, Vendor, type AuditEventRecord } from '../../model/event.model.js';
 import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
-import type { Stream, StreamChunk, StreamPlan, StreamQuery, StreamReader } from '../../timeline/stream.js';
+import { keysetWindow, type Stream, type StreamChunk, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { encodeEventId } from '../event-id.js';
 import type { EventSource, SourceSession } from '../source.js';
 import { BkRepoClient, type ListLogsParams, type LogListAnswer } from './bkrepo.client.js';
@@ -116,13 +116,11 @@ class LogStream implements Stream {
 
   open(query: StreamQuery): StreamReader {
     const ascending = query.order === SortDirection.ASC;
-    // Keyset pushdown: the window starts (ASC) or ends (DESC) at the cursor's millisecond,
-    // inclusive, so every page of a walk is a first page upstream; the timeline drops the
-    // ties already served. createdDate has milliseconds, so the cursor maps exactly.
-    let startTime = query.since ?? 0;
-    let endTime = query.until;
-    if (query.after && ascending) startTime = Math.max(startTime, query.after.at);
-    if (query.after && !ascending) endTime = Math.min(endTime, query.after.at);
+    // createdDate has milliseconds, so the cursor's millisecond maps exactly; the start is
+    // always sent, since the server's default would hide records older than 3 months.
+    const window = keysetWindow(query);
+    const startTime = window.since ?? 0;
+    const endTime = window.until;
     const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(query.want, 1));
     const scopePrefix = this.session.source.scope.resourceKeyPrefix;
     const params: ListLogsParams = {

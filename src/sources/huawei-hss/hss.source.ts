@@ -1,7 +1,7 @@
 import type { HssSourceConfig } from '../../config/config.schema.js';
 import { EventKind, EventOutcome, SortDirection, Vendor, type ImageEventRecord } from '../../model/event.model.js';
 import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
-import type { Stream, StreamChunk, StreamPlan, StreamQuery, StreamReader } from '../../timeline/stream.js';
+import { keysetWindow, type Stream, type StreamChunk, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { UpstreamError } from '../../upstream/upstream.errors.js';
 import type { EventSource, SourceSession } from '../source.js';
 import { HSS_LIMITS, HssClient, type ListImageEventsParams } from './hss.client.js';
@@ -122,10 +122,7 @@ class HssImageEventStream implements Stream {
 
   open(query: StreamQuery): StreamReader {
     const ascending = query.order === SortDirection.ASC;
-    let startTime = query.since;
-    let endTime = query.until;
-    if (query.after && ascending) startTime = Math.max(startTime ?? query.after.at, query.after.at);
-    if (query.after && !ascending) endTime = Math.min(endTime, query.after.at);
+    const { since: startTime, until: endTime } = keysetWindow(query);
     const pushed = this.plan(query.filter).upstream;
     const params: ListImageEventsParams = {
       ...this.fixed,

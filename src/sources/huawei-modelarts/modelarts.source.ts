@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { ModelArtsSourceConfig } from '../../config/config.schema.js';
 import { EventKind, SortDirection, Vendor, type DeploymentEventRecord } from '../../model/event.model.js';
 import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
-import type { Stream, StreamChunk, StreamPlan, StreamQuery, StreamReader } from '../../timeline/stream.js';
+import { keysetWindow, type Stream, type StreamChunk, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { encodeEventId } from '../event-id.js';
 import type { EventSource, SourceSession } from '../source.js';
 import { ModelArtsClient, type ListServiceEventsParams, type ListServicesParams } from './modelarts.client.js';
@@ -158,12 +158,7 @@ class ServiceEventStream implements Stream {
 
   open(query: StreamQuery): StreamReader {
     const ascending = query.order === SortDirection.ASC;
-    // Keyset pushdown: the window starts at the cursor's millisecond, inclusive, so every
-    // page of a walk is a first page upstream; the timeline drops the ties already served.
-    let startTime = query.since;
-    let endTime = query.until;
-    if (query.after && ascending) startTime = Math.max(startTime ?? query.after.at, query.after.at);
-    if (query.after && !ascending) endTime = Math.min(endTime, query.after.at);
+    const { since: startTime, until: endTime } = keysetWindow(query);
     const eventType = eventTypeFor(query.filter.outcomes);
     const limit = Math.min(MAX_PAGE, Math.max(query.want, 1));
     const params: ListServiceEventsParams = {

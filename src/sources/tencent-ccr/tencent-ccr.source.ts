@@ -1,7 +1,7 @@
 import type { TencentCcrSourceConfig } from '../../config/config.schema.js';
 import { EventKind, EventOutcome, SortDirection, Vendor, type TriggerEventRecord } from '../../model/event.model.js';
 import type { EventFilter } from '../../timeline/event-filter.js';
-import type { Stream, StreamChunk, StreamPlan, StreamQuery, StreamReader } from '../../timeline/stream.js';
+import { keysetWindow, type Stream, type StreamChunk, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { encodeEventId } from '../event-id.js';
 import type { EventSource, SourceSession } from '../source.js';
 import { TencentCcrClient, type ListTriggerLogParams } from './tencent-ccr.client.js';
@@ -130,10 +130,9 @@ class TriggerLogStream implements Stream {
     const ascending = query.order === SortDirection.ASC;
     // The cursor's instant is inclusive: the scan starts at the first record of its second
     // and the timeline drops the ties it has already served.
-    const from = ascending
-      ? maxDefined(query.since, query.after?.at)
-      : Math.min(query.until, query.after?.at ?? Number.POSITIVE_INFINITY);
-    const to = ascending ? query.until : query.since;
+    const window = keysetWindow(query);
+    const from = ascending ? window.since : window.until;
+    const to = ascending ? window.until : window.since;
     const scan = new TriggerLogScan({
       repoName: this.repoName,
       order: ascending ? 'asc' : 'desc',
@@ -181,8 +180,3 @@ class TriggerLogStream implements Stream {
   }
 }
 
-function maxDefined(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.max(a, b);
-}

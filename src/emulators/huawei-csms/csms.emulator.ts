@@ -1,16 +1,13 @@
-import { STATUS_CODES } from 'node:http';
-import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { huaweiAccount, type HuaweiAccount } from '../huawei/huawei-account.js';
-import { createHuaweiAkskVerifier, DEFAULT_MAX_CLOCK_SKEW_MS } from '../huawei/huawei-aksk.verifier.js';
+import { huaweiAccount } from '../huawei/huawei-account.js';
+import { apigwNotFound } from '../huawei/huawei-gateway.auth.js';
 import {
-  apigwError,
-  apigwNotFound,
-  huaweiCaller,
-  huaweiGatewayAuth,
-  projectMismatch,
-  type HuaweiTokenValidator,
-} from '../huawei/huawei-gateway.auth.js';
+  huaweiErrorForStatus,
+  huaweiProjectAllowed,
+  huaweiServiceAuth,
+  type HuaweiServiceEmulatorOptions,
+  type HuaweiServiceHandleFields,
+} from '../huawei/huawei-service.emulator.js';
 import { createEmulatorApp, type EmulatorControls } from '../shared/emulator.app.js';
 import type { EmulatorHandle } from '../shared/emulator.handle.js';
 import { readJson, sendControlError, sendJson, sendOk, type VendorError } from '../shared/emulator.http.js';
@@ -53,23 +50,12 @@ export function csmsError(status: number, code: string, message: string): Vendor
 }
 
 export function csmsErrorForStatus(status: number): VendorError {
-  switch (status) {
-    case 400:
-      return csmsError(400, CSMS_ERRORS.badRequest, 'Invalid request.');
-    case 401:
-      return { status, body: apigwError('APIGW.0301', 'Incorrect IAM authentication information: the token has expired') };
-    case 403:
-      return csmsError(403, CSMS_ERRORS.forbidden, 'Forbidden.');
-    case 404:
-      return csmsError(404, CSMS_ERRORS.notFound, 'Resource not found.');
-    case 429:
-      return {
-        status,
-        body: apigwError('APIGW.0308', 'The throttling threshold has been reached: policy user over ratelimit, limit:100, time:1 minute'),
-      };
-    default:
-      return csmsError(status, CSMS_ERRORS.internal, STATUS_CODES[status] ?? 'Internal error.');
-  }
+  return huaweiErrorForStatus(status, csmsError, {
+    400: [CSMS_ERRORS.badRequest, 'Invalid request.'],
+    403: [CSMS_ERRORS.forbidden, 'Forbidden.'],
+    404: [CSMS_ERRORS.notFound, 'Resource not found.'],
+    internal: CSMS_ERRORS.internal,
+  });
 }
 
 export interface CsmsKnobs extends FaultKnobs {
@@ -80,29 +66,18 @@ export interface CsmsKnobs extends FaultKnobs {
 const csmsKnobsPatchSchema = z.object({ ...faultKnobsShape, retention: z.boolean() }).partial().strict();
 const DEFAULT_CSMS_KNOBS: Readonly<CsmsKnobs> = Object.freeze({ ...DEFAULT_FAULT_KNOBS, retention: false });
 
-export interface CsmsEmulatorOptions {
-  host?: string;
-  port?: number;
-  account?: HuaweiAccount;
-  tokens?: HuaweiTokenValidator;
-  seed?: number;
+export interface CsmsEmulatorOptions extends HuaweiServiceEmulatorOptions<CsmsDataset, CsmsKnobs> {
   /** Anchor time of the generated data, and the clock of the retention knob. */
   now?: number;
   /** Multiplies the number of records (about 600 at scale 1). */
   scale?: number;
-  dataset?: CsmsDataset;
-  /** Gateway clock for the X-Sdk-Date check. Default Date.now. */
-  clock?: () => number;
-  maxClockSkewMs?: number;
-  knobs?: Partial<CsmsKnobs>;
 }
 
-export interface CsmsEmulatorHandle extends EmulatorHandle, EmulatorControls<CsmsKnobs> {
+export interface CsmsEmulatorHandle
+  extends EmulatorHandle,
+    EmulatorControls<CsmsKnobs>,
+    HuaweiServiceHandleFields<CsmsDataset> {
   readonly name: 'huawei-csms';
-  readonly account: HuaweiAccount;
-  readonly projectId: string;
-  readonly now: number;
-  readonly notable: CsmsDataset['notable'];
   /** What a call answers now (retention and the 1000 cap applied), in its order. */
   served(): CsmsNotificationRecord[];
   /** Every stored record, in insertion order. */
@@ -133,12 +108,6 @@ export async function startCsmsEmulator(options: CsmsEmulatorOptions = {}): Prom
   const original = options.dataset ?? generateCsmsDataset({ seed, now, scale: options.scale ?? 1, projectId: account.projectId });
   const pristine = cloneCsmsDataset(original);
   let records = cloneCsmsDataset(pristine).records;
-
-  const verifier = createHuaweiAkskVerifier({
-    secretFor: (ak) => account.accessKeys.find((k) => k.accessKey === ak)?.secretKey,
-    ...(options.clock ? { now: options.clock } : {}),
-    maxClockSkewMs: options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
-  });
 
   const appendRecords = (input: unknown): number => {
     records.push(...appendSchema.parse(input).map((r) => ({ ...r })));
@@ -180,10 +149,10 @@ export async function startCsmsEmulator(options: CsmsEmulatorOptions = {}): Prom
       .map(({ record }) => ({ ...record }));
   };
 
-  const auth = huaweiGatewayAuth({ verifier, ...(options.tokens ? { tokens: options.tokens } : {}) });
+  const auth = huaweiServiceAuth(account, options);
 
   app.get('/v1/:project_id/csms/notification-records', auth, (req, res) => {
-    if (!projectAllowed(req, res)) return;
+    if (!huaweiProjectAllowed(req, res, account, (reason) => csmsError(403, CSMS_ERRORS.forbidden, reason))) return;
     const answer = served();
     const body = {
       records: answer,
@@ -210,18 +179,6 @@ export async function startCsmsEmulator(options: CsmsEmulatorOptions = {}): Prom
     records: () => records.map((r) => ({ ...r })),
     appendRecords: (input) => appendRecords(input),
   };
-
-  function projectAllowed(req: Request, res: Response): boolean {
-    const projectId = String(req.params.project_id);
-    const reason =
-      projectId !== account.projectId
-        ? `Project ${projectId} does not exist or is not accessible with these credentials.`
-        : projectMismatch(huaweiCaller(res), projectId);
-    if (reason === undefined) return true;
-    const e = csmsError(403, CSMS_ERRORS.forbidden, reason);
-    sendJson(res, e.status, e.body);
-    return false;
-  }
 }
 
 /** Values below 10^11 are seconds (VENDORS.md §3): 10^11 s is the year 5138. */

@@ -1,16 +1,13 @@
-import { STATUS_CODES } from 'node:http';
-import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { huaweiAccount, type HuaweiAccount } from '../huawei/huawei-account.js';
-import { createHuaweiAkskVerifier, DEFAULT_MAX_CLOCK_SKEW_MS } from '../huawei/huawei-aksk.verifier.js';
+import { huaweiAccount } from '../huawei/huawei-account.js';
+import { apigwNotFound } from '../huawei/huawei-gateway.auth.js';
 import {
-  apigwError,
-  apigwNotFound,
-  huaweiCaller,
-  huaweiGatewayAuth,
-  projectMismatch,
-  type HuaweiTokenValidator,
-} from '../huawei/huawei-gateway.auth.js';
+  huaweiErrorForStatus,
+  huaweiProjectAllowed,
+  huaweiServiceAuth,
+  type HuaweiServiceEmulatorOptions,
+  type HuaweiServiceHandleFields,
+} from '../huawei/huawei-service.emulator.js';
 import { createEmulatorApp, type EmulatorControls } from '../shared/emulator.app.js';
 import type { EmulatorHandle } from '../shared/emulator.handle.js';
 import { readJson, sendControlError, sendJson, sendOk, splitRawUrl, type VendorError } from '../shared/emulator.http.js';
@@ -53,23 +50,12 @@ export function hssError(status: number, code: string, message: string): VendorE
 
 /** The body an injected status carries; 401 and 429 are the gateway's. */
 export function hssErrorForStatus(status: number): VendorError {
-  switch (status) {
-    case 400:
-      return hssError(400, HSS_ERRORS.invalidParameter, 'Invalid parameter.');
-    case 401:
-      return { status, body: apigwError('APIGW.0301', 'Incorrect IAM authentication information: the token has expired') };
-    case 403:
-      return hssError(403, HSS_ERRORS.forbidden, 'Forbidden.');
-    case 404:
-      return hssError(404, HSS_ERRORS.notFound, 'Not found.');
-    case 429:
-      return {
-        status,
-        body: apigwError('APIGW.0308', 'The throttling threshold has been reached: policy user over ratelimit, limit:100, time:1 minute'),
-      };
-    default:
-      return hssError(status, HSS_ERRORS.internal, STATUS_CODES[status] ?? 'Internal error.');
-  }
+  return huaweiErrorForStatus(status, hssError, {
+    400: [HSS_ERRORS.invalidParameter, 'Invalid parameter.'],
+    403: [HSS_ERRORS.forbidden, 'Forbidden.'],
+    404: [HSS_ERRORS.notFound, 'Not found.'],
+    internal: HSS_ERRORS.internal,
+  });
 }
 
 export const HSS_ORDERS = ['newest-first', 'oldest-first', 'event-id'] as const;
@@ -86,33 +72,13 @@ export interface HssKnobs extends FaultKnobs {
 const hssKnobsPatchSchema = z.object({ ...faultKnobsShape, order: z.enum(HSS_ORDERS) }).partial().strict();
 const DEFAULT_HSS_KNOBS: Readonly<HssKnobs> = Object.freeze({ ...DEFAULT_FAULT_KNOBS, order: 'newest-first' });
 
-export interface HssEmulatorOptions {
-  host?: string;
-  /** 0 (default) = ephemeral. */
-  port?: number;
-  account?: HuaweiAccount;
-  /** Accepts these IAM tokens as `X-Auth-Token`; without it, only AK/SK works. */
-  tokens?: HuaweiTokenValidator;
-  /** Seeds the generated data and the `errorRate` draws. Default 1. */
-  seed?: number;
-  /** Anchor time of the generated data, epoch ms. Default: start time floored to the minute. */
-  now?: number;
+export interface HssEmulatorOptions extends HuaweiServiceEmulatorOptions<HssDataset, HssKnobs> {
   /** Multiplies the number of records (about 4000 at scale 1). */
   scale?: number;
-  /** Replaces the generated data entirely. */
-  dataset?: HssDataset;
-  /** Gateway clock for the X-Sdk-Date check. Default Date.now. */
-  clock?: () => number;
-  maxClockSkewMs?: number;
-  knobs?: Partial<HssKnobs>;
 }
 
-export interface HssEmulatorHandle extends EmulatorHandle, EmulatorControls<HssKnobs> {
+export interface HssEmulatorHandle extends EmulatorHandle, EmulatorControls<HssKnobs>, HuaweiServiceHandleFields<HssDataset> {
   readonly name: 'huawei-hss';
-  readonly account: HuaweiAccount;
-  readonly projectId: string;
-  readonly now: number;
-  readonly notable: HssDataset['notable'];
   /** Every record, newest first (the emulator's own order), ties as the API answers them. */
   events(): HssImageEvent[];
   /** Appends records at run time; returns the new record count. Throws on a bad record. */
@@ -144,12 +110,6 @@ export async function startHssEmulator(options: HssEmulatorOptions = {}): Promis
   const pristine = cloneHssDataset(original);
   let index = new HssEventIndex(pristine.events);
 
-  const verifier = createHuaweiAkskVerifier({
-    secretFor: (ak) => account.accessKeys.find((k) => k.accessKey === ak)?.secretKey,
-    ...(options.clock ? { now: options.clock } : {}),
-    maxClockSkewMs: options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
-  });
-
   const appendEvents = (events: unknown): number => {
     for (const event of appendSchema.parse(events)) index.add(event);
     return index.size;
@@ -178,10 +138,10 @@ export async function startHssEmulator(options: HssEmulatorOptions = {}): Promis
     },
   });
   if (options.knobs) knobs.set(options.knobs);
-  const auth = huaweiGatewayAuth({ verifier, ...(options.tokens ? { tokens: options.tokens } : {}) });
+  const auth = huaweiServiceAuth(account, options);
 
   app.get('/v5/:project_id/container/image/events', auth, (req, res) => {
-    if (!projectAllowed(req, res)) return;
+    if (!huaweiProjectAllowed(req, res, account, (reason) => hssError(403, HSS_ERRORS.forbidden, reason))) return;
     let query: HssQuery;
     try {
       const q = new HssQueryParams(splitRawUrl(req.originalUrl).rawQuery);
@@ -226,18 +186,6 @@ export async function startHssEmulator(options: HssEmulatorOptions = {}): Promis
     events: () => index.query({ filters: {}, limit: Number.MAX_SAFE_INTEGER, offset: 0, order: 'newest-first' }).events,
     appendEvents: (events) => appendEvents(events),
   };
-
-  function projectAllowed(req: Request, res: Response): boolean {
-    const projectId = String(req.params.project_id);
-    const reason =
-      projectId !== account.projectId
-        ? `Project ${projectId} does not exist or is not accessible with these credentials.`
-        : projectMismatch(huaweiCaller(res), projectId);
-    if (reason === undefined) return true;
-    const e = hssError(403, HSS_ERRORS.forbidden, reason);
-    sendJson(res, e.status, e.body);
-    return false;
-  }
 }
 
 interface HssQuery {

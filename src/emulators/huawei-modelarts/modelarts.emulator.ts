@@ -1,16 +1,14 @@
-import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { huaweiAccount, type HuaweiAccount } from '../huawei/huawei-account.js';
-import { createHuaweiAkskVerifier, DEFAULT_MAX_CLOCK_SKEW_MS } from '../huawei/huawei-aksk.verifier.js';
+import { huaweiAccount } from '../huawei/huawei-account.js';
+import { apigwNotFound } from '../huawei/huawei-gateway.auth.js';
 import {
-  apigwError,
-  apigwNotFound,
-  huaweiCaller,
-  huaweiGatewayAuth,
-  projectMismatch,
-  type HuaweiTokenValidator,
-} from '../huawei/huawei-gateway.auth.js';
+  huaweiErrorForStatus,
+  huaweiProjectAllowed,
+  huaweiServiceAuth,
+  type HuaweiServiceEmulatorOptions,
+  type HuaweiServiceHandleFields,
+} from '../huawei/huawei-service.emulator.js';
 import { createEmulatorApp, type EmulatorControls } from '../shared/emulator.app.js';
 import type { EmulatorHandle } from '../shared/emulator.handle.js';
 import { readJson, sendControlError, sendJson, sendOk, splitRawUrl, type VendorError } from '../shared/emulator.http.js';
@@ -77,47 +75,19 @@ export function modelArtsError(status: number, code: string, message: string): V
  * service, so they use its APIGW codes; the rest are the service's own.
  */
 export function modelArtsErrorForStatus(status: number): VendorError {
-  switch (status) {
-    case 400:
-      return modelArtsError(400, MODELARTS_ERRORS.badParameter, 'Parameter error.');
-    case 401:
-      return { status, body: apigwError('APIGW.0301', 'Incorrect IAM authentication information: the token has expired') };
-    case 403:
-      return modelArtsError(403, MODELARTS_ERRORS.forbiddenProject, 'Forbidden.');
-    case 404:
-      return modelArtsError(404, MODELARTS_ERRORS.serviceNotFound, 'Service not found.');
-    case 429:
-      return {
-        status,
-        body: apigwError('APIGW.0308', 'The throttling threshold has been reached: policy user over ratelimit, limit:100, time:1 minute'),
-      };
-    default:
-      return modelArtsError(status, MODELARTS_ERRORS.internal, STATUS_CODES[status] ?? 'Internal error.');
-  }
+  return huaweiErrorForStatus(status, modelArtsError, {
+    400: [MODELARTS_ERRORS.badParameter, 'Parameter error.'],
+    403: [MODELARTS_ERRORS.forbiddenProject, 'Forbidden.'],
+    404: [MODELARTS_ERRORS.serviceNotFound, 'Service not found.'],
+    internal: MODELARTS_ERRORS.internal,
+  });
 }
 
 export type ModelArtsKnobs = FaultKnobs;
 
-export interface ModelArtsEmulatorOptions {
-  host?: string;
-  /** 0 (default) = ephemeral. */
-  port?: number;
-  account?: HuaweiAccount;
-  /** Accepts these IAM tokens as `X-Auth-Token`; without it, only AK/SK works. */
-  tokens?: HuaweiTokenValidator;
-  /** Seeds the generated data and the `errorRate` draws. Default 1. */
-  seed?: number;
-  /** Anchor time of the generated data, epoch ms. Default: start time floored to the minute. */
-  now?: number;
+export interface ModelArtsEmulatorOptions extends HuaweiServiceEmulatorOptions<ModelArtsDataset, ModelArtsKnobs> {
   /** Multiplies the number of services (8 at scale 1). Default 1. */
   scale?: number;
-  /** Replaces the generated data entirely. */
-  dataset?: ModelArtsDataset;
-  /** Gateway clock for the X-Sdk-Date check. Default Date.now. */
-  clock?: () => number;
-  maxClockSkewMs?: number;
-  /** Knobs to start with (a reset goes back to the defaults, not to these). */
-  knobs?: Partial<ModelArtsKnobs>;
 }
 
 export interface ModelArtsServiceSummary {
@@ -130,13 +100,11 @@ export interface ModelArtsServiceSummary {
   event_count: number;
 }
 
-export interface ModelArtsEmulatorHandle extends EmulatorHandle, EmulatorControls<ModelArtsKnobs> {
+export interface ModelArtsEmulatorHandle
+  extends EmulatorHandle,
+    EmulatorControls<ModelArtsKnobs>,
+    HuaweiServiceHandleFields<ModelArtsDataset> {
   readonly name: 'huawei-modelarts';
-  readonly account: HuaweiAccount;
-  readonly projectId: string;
-  /** Anchor time of the data. */
-  readonly now: number;
-  readonly notable: ModelArtsDataset['notable'];
   /** Service records as the list returns them, in dataset order. */
   services(): ModelArtsService[];
   summaries(): ModelArtsServiceSummary[];
@@ -187,12 +155,6 @@ export async function startModelArtsEmulator(options: ModelArtsEmulatorOptions =
   const pristine = cloneDataset(original);
   let services = load(pristine);
 
-  const verifier = createHuaweiAkskVerifier({
-    secretFor: (ak) => account.accessKeys.find((k) => k.accessKey === ak)?.secretKey,
-    ...(options.clock ? { now: options.clock } : {}),
-    maxClockSkewMs: options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
-  });
-
   const appendEvents = (serviceId: string, events: unknown): number => {
     const state = services.get(serviceId);
     if (!state) throw new UnknownServiceError(`service ${serviceId} does not exist`);
@@ -226,7 +188,7 @@ export async function startModelArtsEmulator(options: ModelArtsEmulatorOptions =
     },
   });
   if (options.knobs) knobs.set(options.knobs);
-  const auth = huaweiGatewayAuth({ verifier, ...(options.tokens ? { tokens: options.tokens } : {}) });
+  const auth = huaweiServiceAuth(account, options);
 
   app.get('/v1/:project_id/services', auth, (req, res) => {
     if (!projectAllowed(req, res)) return;
@@ -353,15 +315,7 @@ export async function startModelArtsEmulator(options: ModelArtsEmulatorOptions =
 
   /** 403 for any project but the account's, or one the caller is not scoped to. */
   function projectAllowed(req: Request, res: Response): boolean {
-    const projectId = String(req.params.project_id);
-    const reason =
-      projectId !== account.projectId
-        ? `Project ${projectId} does not exist or is not accessible with these credentials.`
-        : projectMismatch(huaweiCaller(res), projectId);
-    if (reason === undefined) return true;
-    const e = modelArtsError(403, MODELARTS_ERRORS.forbiddenProject, reason);
-    sendJson(res, e.status, e.body);
-    return false;
+    return huaweiProjectAllowed(req, res, account, (reason) => modelArtsError(403, MODELARTS_ERRORS.forbiddenProject, reason));
   }
 }
 

@@ -52,9 +52,9 @@ export async function alternate(
   }
   const runs = { a: [] as Run[], b: [] as Run[] };
   const once = async (which: 'a' | 'b') => {
-    stack.resetCalls();
+    await stack.resetCalls();
     const probe = await (which === 'a' ? a : b)();
-    runs[which].push({ probe, calls: stack.calls() });
+    runs[which].push({ probe, calls: await stack.calls() });
   };
   for (let i = 0; i < options.samples; i++) {
     const order: Array<'a' | 'b'> = i % 2 === 0 ? ['a', 'b'] : ['b', 'a'];

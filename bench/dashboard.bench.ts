@@ -58,9 +58,9 @@ export async function benchDashboard(stack: BenchStack, options: DashboardOption
   };
   const measured = await alternate(stack, probe(ONE_PANEL, 1), probe(THREE_PANELS, 3), options);
 
-  stack.resetCalls();
+  await stack.resetCalls();
   await probe(THREE_PANELS, 3)();
-  const log = stack.log();
+  const log = await stack.log();
   const distinct = {} as Record<SourceKey, number | null>;
   for (const key of SOURCE_KEYS) {
     const entries = log[key];

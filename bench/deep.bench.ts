@@ -45,9 +45,9 @@ export async function benchDeepPaging(stack: BenchStack, options: DeepPagingOpti
   let deepIds: string[] = [];
   let totalCount: number | null = null;
   for (let page = 1; page <= options.deepPage; page++) {
-    stack.resetCalls();
+    await stack.resetCalls();
     const { data } = await request(page === 1 ? null : after);
-    walkCalls.push(stack.calls());
+    walkCalls.push(await stack.calls());
     assertComplete(data, options.pageSize, `page ${page} of the walk (is the data set large enough?)`);
     if (page === 1) totalCount = data.events.totalCount;
     if (page === options.deepPage) deepIds = data.events.edges.map((edge) => edge.node.id);
@@ -74,12 +74,12 @@ export async function benchDeepPaging(stack: BenchStack, options: DeepPagingOpti
 
   let withLatency: DeepPagingResult['withLatency'];
   if (options.latencyMs > 0) {
-    stack.setLatency(options.latencyMs);
+    await stack.setLatency(options.latencyMs);
     try {
       const slow = await alternate(stack, first, deep, { warmup: 1, samples: options.latencySamples });
       withLatency = { first: slow.a, deep: slow.b };
     } finally {
-      stack.setLatency(0);
+      await stack.setLatency(0);
     }
   }
 

@@ -37,7 +37,7 @@ export interface FanOutResult {
 }
 
 export async function benchFanOut(stack: BenchStack, options: FanOutOptions): Promise<FanOutResult> {
-  stack.setLatency(options.latencyMs);
+  await stack.setLatency(options.latencyMs);
   try {
     const request = async () => {
       const timed = await stack.cold.query<PageData>(PAGE_QUERY, { first: options.pageSize });
@@ -53,12 +53,12 @@ export async function benchFanOut(stack: BenchStack, options: FanOutOptions): Pr
     const lastStart: Record<SourceKey, number[]> = emptyLists();
     let streams = {} as Record<SourceKey, number>;
     for (let i = 0; i < options.samples; i++) {
-      stack.resetCalls();
+      await stack.resetCalls();
       const { ms, sentAt, data } = await request();
       latencies.push(ms);
       reported.push(reportedCalls(data));
-      calls.push(stack.calls());
-      const log = stack.log();
+      calls.push(await stack.calls());
+      const log = await stack.log();
       for (const key of SOURCE_KEYS) {
         const starts = log[key].map((entry) => entry.at - sentAt).sort((a, b) => a - b);
         waves[key].push(countWaves(starts, options.latencyMs));
@@ -85,7 +85,7 @@ export async function benchFanOut(stack: BenchStack, options: FanOutOptions): Pr
       bySource,
     };
   } finally {
-    stack.setLatency(0);
+    await stack.setLatency(0);
   }
 }
 

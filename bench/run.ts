@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: starts the real server against the five in-process emulators, runs the
- * benchmarks one after the other (never concurrently, so one does not time the other),
- * prints a table and rewrites BENCHMARKS.md.
+ * `npm run bench`: starts the real server against the five vendor emulators (which run in a
+ * worker thread of their own, see bench/stack.ts), runs the benchmarks one after the other
+ * (never concurrently, so one does not time the other), prints a table and rewrites
+ * BENCHMARKS.md.
  *
  * `BENCH_SMOKE=1 npm run bench` runs every benchmark with tiny counts and writes nothing:
  * a check that the benchmark still runs, not a measurement.

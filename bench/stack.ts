@@ -1,13 +1,21 @@
+import http from 'node:http';
+import { Worker } from 'node:worker_threads';
 import { demoConfig } from '../src/config/demo.config.js';
 import type { SourceConfig } from '../src/config/config.schema.js';
-import { startEmulators, type RequestLogEntry, type RunningEmulators } from '../src/emulators/emulators.js';
+import type { RequestCounts, RequestLogEntry } from '../src/emulators/emulators.js';
 import { startServer, type RunningServer } from '../src/server/server.js';
 import { createSources } from '../src/sources/source-registry.js';
+import type { EmulatorsClose, EmulatorsReady, EmulatorsWorkerData } from './emulators.worker.js';
 
 /**
  * The real server against the real emulators over loopback HTTP, with the demo
- * configuration (all five vendors) and the production HTTP policy (retries, concurrency 8
- * per source) rather than the tests' `retries: 0`.
+ * configuration (all five vendors) and the production HTTP policy (retries, the default
+ * concurrency per source) rather than the tests' `retries: 0`.
+ *
+ * The emulators run in a worker thread of their own (bench/emulators.worker.ts), with their
+ * own event loop, so the thread that runs the servers runs eventgraph alone, as in production
+ * where the vendors are remote. This thread reads their request logs and sets their latency
+ * over their HTTP control routes (`/__emulator/...`), between timed requests.
  *
  * Two servers share the emulators. `cold` has every cross-request cache switched off that
  * the configuration lets us switch off, so that a repeated request really goes upstream:
@@ -34,7 +42,8 @@ export interface BenchServer {
 }
 
 export interface BenchStack {
-  emulators: RunningEmulators;
+  /** Base URL of each vendor emulator (in the emulators' worker thread). */
+  emulatorUrls: Record<SourceKey, string>;
   cold: BenchServer;
   warm: BenchServer;
   /** What was done to the configuration for `cold`, in words, for the report. */
@@ -42,10 +51,10 @@ export interface BenchStack {
   /** Source names as configured, by emulator. */
   sourceNames: Record<SourceKey, string>;
   /** Upstream requests the emulators received since the last `resetCalls()`. */
-  calls(): UpstreamCalls;
+  calls(): Promise<UpstreamCalls>;
   /** The emulators' request logs since the last reset (each keeps its last 1000). */
-  log(): Record<SourceKey, RequestLogEntry[]>;
-  resetCalls(): void;
+  log(): Promise<Record<SourceKey, RequestLogEntry[]>>;
+  resetCalls(): Promise<void>;
   /**
    * Waits until the emulators have seen no request for `quietMs`: after a load ends, the
    * server still finishes the GraphQL requests it had accepted, and their upstream calls
@@ -53,7 +62,7 @@ export interface BenchStack {
    */
   settle(quietMs?: number): Promise<void>;
   /** Added by every vendor emulator to every API request. */
-  setLatency(ms: number): void;
+  setLatency(ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -83,16 +92,39 @@ export interface BenchStackOptions {
 const SERVICE_LIST = /^\/v1\/[^/]+\/services$/;
 
 export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
-  const emulators = await startEmulators({ scale: options.scale, seed: options.seed, now: options.now });
-  const handles = () => ({
-    tencentCcr: emulators.tencentCcr,
-    hss: emulators.hss,
-    csms: emulators.csms,
-    modelarts: emulators.modelarts,
-    bkrepo: emulators.bkrepo,
-  });
+  const emulators = await startEmulatorsWorker({ scale: options.scale, seed: options.seed, now: options.now });
+  const { urls } = emulators.ready;
+  const emulatorUrls: Record<SourceKey, string> = {
+    tencentCcr: urls.tencentCcr,
+    hss: urls.hss,
+    csms: urls.csms,
+    modelarts: urls.modelarts,
+    bkrepo: urls.bkrepo,
+  };
+  // Its own sockets, so that control requests never share a connection pool with the
+  // server's upstream calls (which go through the global fetch dispatcher).
+  const agent = new http.Agent({ keepAlive: true });
+  const control = (key: SourceKey, method: string, path: string, body?: unknown) =>
+    controlRequest(agent, `${emulatorUrls[key]}/__emulator${path}`, method, body);
+  const counts = async (): Promise<Record<SourceKey, RequestCounts>> => {
+    const answers = await Promise.all(SOURCE_KEYS.map((key) => control(key, 'GET', '/requests')));
+    return Object.fromEntries(SOURCE_KEYS.map((key, i) => [key, JSON.parse(answers[i]!) as RequestCounts])) as Record<
+      SourceKey,
+      RequestCounts
+    >;
+  };
+  const started: BenchServer[] = [];
   try {
-    const shipped = demoConfig(emulators, 0).sources;
+    const shipped = demoConfig(
+      {
+        modelarts: { url: urls.modelarts },
+        tencentCcr: { url: urls.tencentCcr, repositories: () => [...emulators.ready.tencentCcrRepositories] },
+        hss: { url: urls.hss },
+        csms: { url: urls.csms },
+        bkrepo: { url: urls.bkrepo },
+      },
+      0,
+    ).sources;
     const byKind: Record<SourceConfig['kind'], SourceKey> = {
       'tencent-ccr': 'tencentCcr',
       'huawei-hss': 'hss',
@@ -104,59 +136,148 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     const { sources: coldSources, settings: coldSettings } = withoutCrossRequestCaches(shipped);
 
     const cold = await benchServer(coldSources);
+    started.push(cold);
     const warm = await benchServer(shipped);
+    started.push(warm);
 
     return {
-      emulators,
+      emulatorUrls,
       cold,
       warm,
       coldSettings,
       sourceNames,
-      calls() {
+      async calls() {
+        const now = await counts();
         const bySource = {} as Record<SourceKey, number>;
         let total = 0;
         for (const key of SOURCE_KEYS) {
-          bySource[key] = handles()[key].requests().total;
+          bySource[key] = now[key].total;
           total += bySource[key];
         }
-        const modelartsServiceList = Object.entries(emulators.modelarts.requests().byPath)
+        const modelartsServiceList = Object.entries(now.modelarts.byPath)
           .filter(([path]) => SERVICE_LIST.test(path))
           .reduce((n, [, count]) => n + count, 0);
         return { total, bySource, modelartsServiceList };
       },
-      log() {
+      async log() {
+        const now = await counts();
         const out = {} as Record<SourceKey, RequestLogEntry[]>;
-        for (const key of SOURCE_KEYS) out[key] = handles()[key].requests().recent;
+        for (const key of SOURCE_KEYS) out[key] = now[key].recent;
         return out;
       },
-      resetCalls() {
-        for (const key of SOURCE_KEYS) handles()[key].resetRequests();
+      async resetCalls() {
+        await Promise.all(SOURCE_KEYS.map((key) => control(key, 'DELETE', '/requests')));
       },
       async settle(quietMs = 300) {
         const deadline = performance.now() + 30_000;
-        const seen = () => SOURCE_KEYS.reduce((n, key) => n + handles()[key].requests().total, 0);
-        let last = seen();
+        const seen = async () => {
+          const now = await counts();
+          return SOURCE_KEYS.reduce((n, key) => n + now[key].total, 0);
+        };
+        let last = await seen();
         while (performance.now() < deadline) {
           await new Promise((resolve) => setTimeout(resolve, quietMs));
-          const now = seen();
+          const now = await seen();
           if (now === last) return;
           last = now;
         }
         throw new Error('the emulators did not go quiet within 30 s');
       },
-      setLatency(ms) {
-        for (const key of SOURCE_KEYS) handles()[key].setKnobs({ latencyMs: ms });
+      async setLatency(ms) {
+        await Promise.all(SOURCE_KEYS.map((key) => control(key, 'PUT', '/knobs', { latencyMs: ms })));
       },
       async close() {
-        await cold.server.stop();
-        await warm.server.stop();
-        await emulators.close();
+        try {
+          await cold.server.stop();
+          await warm.server.stop();
+        } finally {
+          agent.destroy();
+          await emulators.close();
+        }
       },
     };
   } catch (error) {
+    for (const server of started) await server.server.stop().catch(() => undefined);
+    agent.destroy();
     await emulators.close();
     throw error;
   }
+}
+
+interface EmulatorsWorker {
+  ready: EmulatorsReady;
+  /** Stops the emulators and waits for the thread to end; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts bench/emulators.worker.ts in a worker thread. tsx does not carry its loader into
+ * worker threads on Node 20 (their entry file fails with ERR_UNKNOWN_FILE_EXTENSION), so the
+ * worker runs a two-line JavaScript entry that registers tsx's ESM loader in that thread
+ * (`tsx/esm/api`, resolved here) and then imports the TypeScript file.
+ */
+async function startEmulatorsWorker(data: EmulatorsWorkerData): Promise<EmulatorsWorker> {
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./emulators.worker.ts', import.meta.url).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
+  const worker = new Worker(bootstrap, { eval: true, workerData: data });
+
+  let exited = false;
+  const exit = new Promise<number>((resolve) =>
+    worker.once('exit', (code) => {
+      exited = true;
+      resolve(code);
+    }),
+  );
+  const ready = await new Promise<EmulatorsReady>((resolve, reject) => {
+    worker.once('message', (message: EmulatorsReady) => {
+      worker.off('error', reject);
+      resolve(message);
+    });
+    worker.once('error', reject);
+    void exit.then((code) => reject(new Error(`the emulators' worker thread ended (exit code ${code}) before they listened`)));
+  });
+  // After start-up an error ends the thread; the next request to an emulator then fails
+  // and names the benchmark it broke. Say why here.
+  worker.on('error', (error) => console.error("the emulators' worker thread failed:", error));
+
+  let closing: Promise<void> | undefined;
+  return {
+    ready,
+    close() {
+      closing ??= (async () => {
+        if (exited) return;
+        worker.postMessage({ type: 'close' } satisfies EmulatorsClose);
+        const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, 10_000, 'timeout').unref());
+        if ((await Promise.race([exit, timeout])) === 'timeout') await worker.terminate();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** One request to an emulator's control routes; the answer's body, or an error for any status but 200 and 204. */
+function controlRequest(agent: http.Agent, url: string, method: string, body?: unknown): Promise<string> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers = payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
+  return new Promise<string>((resolve, reject) => {
+    const request = http.request(
+      url,
+      { method, agent, headers },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (response.statusCode === 200 || response.statusCode === 204) resolve(text);
+          else reject(new Error(`${method} ${url}: ${response.statusCode} ${text.slice(0, 300)}`));
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
 }
 
 /**

@@ -14,8 +14,9 @@ import type { BenchStack, UpstreamCalls } from './stack.js';
  * eventgraph's answer. Rounds alternate (E B B E), so drift lands on both.
  *
  * autocannon fires from a worker thread, so the client has its own event loop and the
- * main thread runs the server under test (and, for eventgraph, the emulators, which answer
- * whatever the caches let through: their share shows in the profile).
+ * main thread runs the server under test alone. The emulators, which answer whatever the
+ * caches let through, run in a worker thread of their own (bench/stack.ts); the profile
+ * shows what going upstream costs the server, not the emulators' work.
  */
 
 const VERIFY_BODY = fileURLToPath(new URL('./verify-panel-body.cjs', import.meta.url));
@@ -99,17 +100,17 @@ export async function benchThroughput(stack: BenchStack, options: ThroughputOpti
     }, 50);
 
     const runs = { eventgraph: [] as Result[], bare: [] as Result[] };
-    stack.resetCalls();
+    await stack.resetCalls();
     const upstreamParts: UpstreamCalls[] = [];
     try {
       for (let round = 0; round < options.rounds; round++) {
         const order: Array<'eventgraph' | 'bare'> = round % 2 === 0 ? ['eventgraph', 'bare'] : ['bare', 'eventgraph'];
         for (const which of order) {
-          if (which === 'eventgraph') stack.resetCalls();
+          if (which === 'eventgraph') await stack.resetCalls();
           runs[which].push(await fire(which === 'eventgraph' ? stack.warm.server.url : bare.url, options.durationS));
           if (which === 'eventgraph') {
             await stack.settle();
-            upstreamParts.push(stack.calls());
+            upstreamParts.push(await stack.calls());
           }
         }
       }
@@ -129,9 +130,9 @@ export async function benchThroughput(stack: BenchStack, options: ThroughputOpti
 
     const sequential: UpstreamCalls[] = [];
     for (let i = 0; i < 5; i++) {
-      stack.resetCalls();
+      await stack.resetCalls();
       await stack.warm.query(PANEL_QUERY);
-      sequential.push(stack.calls());
+      sequential.push(await stack.calls());
     }
     const warmCallsPerRequest = sumCalls(sequential, sequential.length);
 

@@ -24,7 +24,12 @@ async function main(): Promise<void> {
   const fileConfig = configPath === undefined ? undefined : await loadConfigFile(configPath);
   const port = portFromEnv() ?? fileConfig?.server.port ?? 4000;
 
-  const server = await startServer({ port, host: fileConfig?.server.host, cursorSecret: fileConfig?.server.cursorSecret });
+  const server = await startServer({
+    port,
+    host: fileConfig?.server.host,
+    cursorSecret: fileConfig?.server.cursorSecret,
+    ...(fileConfig ? { snapshotStepMs: fileConfig.server.snapshotStepSeconds * 1000 } : {}),
+  });
   let emulators: RunningEmulators | undefined;
   let config: Config;
   if (fileConfig) {

@@ -38,8 +38,12 @@ export const httpPolicySchema = z
     retryBaseDelayMs: z.number().int().min(0).max(60_000).default(200),
     /** Cap on any one wait, including a Retry-After the upstream asks for. */
     retryMaxDelayMs: z.number().int().min(0).max(300_000).default(10_000),
-    /** Upstream calls in flight at once for this source; more wait in a queue. */
-    concurrency: z.number().int().min(1).max(256).default(8),
+    /**
+     * Upstream calls in flight at once for this source; more wait in a queue. The default
+     * lets a page read every stream of a large scope (bk-repo: repositories × event types)
+     * in one round trip; lower it for an account with a tight rate limit.
+     */
+    concurrency: z.number().int().min(1).max(256).default(64),
   })
   .strict();
 
@@ -93,6 +97,12 @@ export const modelArtsSourceSchema = z
     ...commonSourceFields,
     kind: z.literal('huawei-modelarts'),
     credentials: huaweiCredentialsSchema,
+    /**
+     * How long the service list, which names the timeline's streams, is reused, in seconds;
+     * never less than `cacheTtlSeconds`, and 0 leaves it to that. Services come and go far more rarely than events, and the
+     * list would otherwise cost every page a round trip before its event calls can start.
+     */
+    serviceListTtlSeconds: z.number().min(0).max(86_400).default(60),
     scope: z
       .object({
         projectId: z.string().min(1),
@@ -273,9 +283,16 @@ export const configSchema = z
          * and cursors do not survive a restart.
          */
         cursorSecret: z.string().min(16).optional(),
+        /**
+         * A first page pins the snapshot time `asOf` to the clock rounded down to this step.
+         * First pages asked within one step (dashboards refreshing, several panels) are then
+         * the same upstream reads, which the cache answers; the price is a snapshot up to one
+         * step behind the clock. 0: the clock to the millisecond.
+         */
+        snapshotStepSeconds: z.number().min(0).max(3_600).default(5),
       })
       .strict()
-      .default(() => ({ port: 4000 })),
+      .default(() => ({ port: 4000, snapshotStepSeconds: 5 })),
     sources: z.array(sourceConfigSchema).min(1),
   })
   .strict()

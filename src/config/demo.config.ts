@@ -1,14 +1,23 @@
-import type { RunningEmulators } from '../emulators/emulators.js';
+import type { RunningEmulators, TencentCcrEmulatorHandle } from '../emulators/emulators.js';
 import { DEMO_CREDENTIALS } from '../emulators/emulators.js';
 import type { Config } from './config.schema.js';
 import { parseConfig } from './config.loader.js';
+
+/**
+ * What the demo configuration reads from the running emulators: where each listens, and the
+ * CCR repositories that hold data. `RunningEmulators` is one; so is a description of
+ * emulators that run elsewhere (the benchmark starts them in a worker thread).
+ */
+export type DemoEmulators = {
+  [K in 'modelarts' | 'hss' | 'csms' | 'bkrepo']: Pick<RunningEmulators[K], 'url'>;
+} & { tencentCcr: Pick<TencentCcrEmulatorHandle, 'url' | 'repositories'> };
 
 /**
  * The configuration of demo mode: every source pointed at an in-process emulator, over real
  * HTTP, with the credentials the emulators accept. It goes through the same validation as
  * a file, so demo mode cannot drift from what a user could write.
  */
-export function demoConfig(emulators: RunningEmulators, port: number): Config {
+export function demoConfig(emulators: DemoEmulators, port: number): Config {
   const huawei = DEMO_CREDENTIALS.huawei;
   return parseConfig(
     {

@@ -14,17 +14,21 @@ export class RequestContext {
   /**
    * One clock reading per request: every `events` field of the document pins the same
    * `asOf`, so panels over the same sources ask the upstream the same pages (same end time)
-   * and the request scope can answer them with one call. Whole seconds, so that first pages
-   * asked within the same second are the same upstream reads too, and the cross-request
-   * cache can answer them: a snapshot is at most a second behind the clock.
+   * and the request scope can answer them with one call. It is the clock rounded down to the
+   * server's snapshot step (`server.snapshotStepSeconds`), so that first pages asked within
+   * one step are the same upstream reads too, and the cross-request cache answers them.
    */
-  readonly now = Math.floor(Date.now() / 1000) * 1000;
+  readonly now: number;
   private readonly sessions = new Map<string, SourceSession>();
 
   constructor(
     readonly sources: readonly EventSource[],
     readonly timeline: Timeline,
-  ) {}
+    snapshotStepMs: number,
+  ) {
+    const now = Date.now();
+    this.now = snapshotStepMs > 0 ? Math.floor(now / snapshotStepMs) * snapshotStepMs : now;
+  }
 
   allSessions(): SourceSession[] {
     return this.sources.map((source) => this.sessionOf(source));

@@ -23,7 +23,12 @@ export interface ServerOptions {
   /** Undefined listens on every interface. */
   host?: string;
   cursorSecret?: string;
+  /** What the snapshot time `asOf` of a first page is rounded down to; see `server.snapshotStepSeconds`. */
+  snapshotStepMs?: number;
 }
+
+/** The default of `server.snapshotStepSeconds`, for servers started without a configuration. */
+export const DEFAULT_SNAPSHOT_STEP_MS = 5_000;
 
 export interface RunningServer {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql. */
@@ -71,7 +76,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // operation share one answer, and each source's real calls are counted. Entered after
     // the body parser, whose stream callbacks would run outside it.
     (_req, _res, next) => new UpstreamRequestScope().run(next),
-    expressMiddleware(apollo, { context: async () => new RequestContext(sources!, timeline) }),
+    expressMiddleware(apollo, {
+      context: async () => new RequestContext(sources!, timeline, options.snapshotStepMs ?? DEFAULT_SNAPSHOT_STEP_MS),
+    }),
   );
 
   await listen(httpServer, options.port, options.host);

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { EventKey } from './stream.js';
+import type { EventKey, StreamPosition } from './stream.js';
 import { TimelineInputError } from './timeline.errors.js';
 
 /**
@@ -22,6 +22,8 @@ export interface CursorState {
    * behind `key`: they resume from their own position, null meaning from the start.
    */
   lags: Record<string, EventKey | null>;
+  /** Upstream positions of the streams that report one (`StreamReader.positionAt`), at `key`. */
+  positions: Record<string, StreamPosition>;
 }
 
 type KeyTuple = [number, string, string];
@@ -34,6 +36,7 @@ interface CursorWire {
   k: KeyTuple;
   t: number | null;
   l?: Record<string, KeyTuple | null>;
+  p?: Record<string, StreamPosition>;
 }
 
 const toTuple = (key: EventKey): KeyTuple => [key.at, key.stream, key.id];
@@ -45,6 +48,9 @@ const isTuple = (value: unknown): value is KeyTuple =>
   Number.isFinite(value[0]) &&
   typeof value[1] === 'string' &&
   typeof value[2] === 'string';
+
+const isPosition = (value: unknown): value is StreamPosition =>
+  Array.isArray(value) && value.length <= 8 && value.every((n) => Number.isFinite(n));
 
 /** A short, stable digest of a JSON-able value, for the query and source hashes. */
 export function digest(value: unknown): string {
@@ -74,6 +80,7 @@ export class CursorCodec {
     };
     const lags = Object.entries(state.lags);
     if (lags.length > 0) wire.l = Object.fromEntries(lags.map(([name, key]) => [name, key && toTuple(key)]));
+    if (Object.keys(state.positions).length > 0) wire.p = state.positions;
     const payload = Buffer.from(JSON.stringify(wire)).toString('base64url');
     return `${payload}.${this.sign(payload)}`;
   }
@@ -100,7 +107,8 @@ export class CursorCodec {
       !isTuple(wire.k) ||
       !Number.isFinite(wire.a) ||
       (wire.t !== null && !Number.isInteger(wire.t)) ||
-      !Object.values(wire.l ?? {}).every((key) => key === null || isTuple(key))
+      !Object.values(wire.l ?? {}).every((key) => key === null || isTuple(key)) ||
+      !Object.values(wire.p ?? {}).every(isPosition)
     ) {
       throw new TimelineInputError(`${argument}: unsupported cursor version or shape`, argument);
     }
@@ -111,6 +119,7 @@ export class CursorCodec {
       key: fromTuple(wire.k),
       total: wire.t,
       lags: Object.fromEntries(Object.entries(wire.l ?? {}).map(([name, key]) => [name, key && fromTuple(key)])),
+      positions: wire.p ?? {},
     };
   }
 

@@ -13,6 +13,18 @@ export function compareKeys(a: EventKey, b: EventKey, order: SortDirection): num
   return order === SortDirection.ASC ? ascending : -ascending;
 }
 
+/** The same order over events, without building their keys: the merge's hot path. */
+export function compareEvents(a: EventRecord, b: EventRecord, order: SortDirection): number {
+  const ascending = a.occurredAt - b.occurredAt || byText(a.streamKey, b.streamKey) || byText(a.id, b.id);
+  return order === SortDirection.ASC ? ascending : -ascending;
+}
+
+/** An event against a key, without building the event's key. */
+export function compareEventToKey(event: EventRecord, key: EventKey, order: SortDirection): number {
+  const ascending = event.occurredAt - key.at || byText(event.streamKey, key.stream) || byText(event.id, key.id);
+  return order === SortDirection.ASC ? ascending : -ascending;
+}
+
 export function reverse(order: SortDirection): SortDirection {
   return order === SortDirection.ASC ? SortDirection.DESC : SortDirection.ASC;
 }

@@ -39,11 +39,22 @@ export interface StreamQuery {
   filter: EventFilter;
   /** How many events the merge may take from this stream: a hint for the upstream page size. */
   want: number;
+  /**
+   * Where this stream stood upstream at the cursor, as its reader's `positionAt` put it: a
+   * hint to check before trusting (the upstream may have changed since), never a promise.
+   */
+  resume?: StreamPosition;
 }
+
+/**
+ * A stream's own upstream position (an offset, a total), opaque to the timeline. It rides
+ * in the signed cursor, so it stays small: a few numbers.
+ */
+export type StreamPosition = readonly number[];
 
 export interface StreamChunk {
   /** In `order`. May include events outside the window or at/before `after`: the timeline drops them. */
-  events: EventRecord[];
+  events: readonly EventRecord[];
   /** True when the stream has nothing more in this direction. */
   done: boolean;
   /**
@@ -56,6 +67,12 @@ export interface StreamChunk {
 /** Each `next()` is one upstream call. */
 export interface StreamReader {
   next(): Promise<StreamChunk>;
+  /**
+   * Where a read that resumes strictly after `key` would start upstream, for streams whose
+   * upstream cannot seek by time (offsets over an unfiltered history). Undefined when the
+   * stream cannot tell from what it has read; the next page then finds its place itself.
+   */
+  positionAt?(key: EventKey): StreamPosition | undefined;
 }
 
 /**

@@ -1,11 +1,13 @@
 import { SortDirection, type EventRecord } from '../model/event.model.js';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import type { EventSource, SourceSession } from '../sources/source.js';
 import { UpstreamError } from '../upstream/upstream.errors.js';
+import { objectTag } from '../upstream/object-tag.js';
 import { countUpstreamCalls, UpstreamCallCounts } from '../upstream/upstream.scope.js';
 import { CursorCodec, digest, type CursorState } from './cursor.js';
 import { activeFields, canonicalFilter, matchesFilter, type EventFilter, type FilterField } from './event-filter.js';
-import { compareKeys, keyOf, reverse } from './event-order.js';
-import type { EventKey, Stream, StreamReader } from './stream.js';
+import { compareEventToKey, compareEvents, compareKeys, keyOf, reverse } from './event-order.js';
+import type { EventKey, Stream, StreamPosition, StreamReader } from './stream.js';
 import { TimelineInputError } from './timeline.errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -73,6 +75,9 @@ interface Lane {
   buffer: EventRecord[];
   /** Events of the last millisecond read, held until the next chunk shows all its ties. */
   pending: EventRecord[];
+  /** The latest millisecond accepted from the upstream, and the ids accepted in it. */
+  seenAt: number | undefined;
+  seenIds: Set<string>;
   done: boolean;
   failed: UpstreamError | null;
   last: EventKey | undefined;
@@ -82,21 +87,77 @@ interface Lane {
 
 const sourceLagKey = (name: string) => `source:${name}`;
 
+/** Bound of the kept pages, in edges: their cursors are most of what a kept page adds. */
+const MAX_KEPT_EDGES = 20_000;
+
+/**
+ * Until when a page may be served again: while every answer it was built from may still
+ * serve from the cache. Undefined when it must not be kept at all.
+ */
+function keepUntil(page: TimelinePage, calls: UpstreamCallCounts): number | undefined {
+  if (page.errors.length > 0) return undefined;
+  let until = Number.POSITIVE_INFINITY;
+  for (const report of page.sources) {
+    if (report.status === SourceState.SKIPPED) continue;
+    const servable = calls.servableUntil(report.source.name);
+    if (report.status !== SourceState.OK || servable === undefined) return undefined;
+    until = Math.min(until, servable);
+  }
+  return Number.isFinite(until) ? until : undefined;
+}
+
 /**
  * The timeline engine: plans streams, pushes filters down, reads pages and merges them
  * k-way into one total order, with keyset cursors. It knows no vendor and no GraphQL.
  */
 export class Timeline {
+  /**
+   * Whole pages, for as long as every upstream answer they were built from may still serve
+   * from the cache (`cacheTtlSeconds`, counted from when the answer arrived): a dashboard
+   * asking the same page again gets it without reading, mapping or merging anything. A page
+   * with an error, or from a source that caches nothing, is never kept.
+   */
+  private readonly pages = new InMemoryLRUCache<TimelinePage>({
+    maxSize: MAX_KEPT_EDGES,
+    sizeCalculation: (page) => page.edges.length + 1,
+  });
+  private readonly building = new Map<string, Promise<TimelinePage>>();
+
   constructor(private readonly cursors: CursorCodec) {}
 
   /**
    * `SourceReport.upstreamCalls` counts the real calls this page started: an answer shared
    * with another page of the same request (three panels over the same sources) counts on
-   * the page that asked first, and a cache hit counts nowhere.
+   * the page that asked first, and a cache hit, or a kept page, counts nowhere.
    */
-  page(request: TimelineRequest, sessions: SourceSession[], now = Date.now()): Promise<TimelinePage> {
+  async page(request: TimelineRequest, sessions: SourceSession[], now = Date.now()): Promise<TimelinePage> {
+    const key = this.pageKey(request, sessions, now);
+    const kept = (await this.pages.get(key)) ?? (await this.building.get(key));
+    if (kept) return { ...kept, sources: kept.sources.map((report) => ({ ...report, upstreamCalls: 0 })) };
     const calls = new UpstreamCallCounts();
-    return countUpstreamCalls(calls, () => this.read(request, sessions, now, calls));
+    const building = countUpstreamCalls(calls, () => this.read(request, sessions, now, calls));
+    // Identical pages asked while this one is being built (a dashboard's panels refreshing
+    // together) wait for it instead of building it again.
+    this.building.set(key, building);
+    try {
+      const page = await building;
+      const expires = keepUntil(page, calls);
+      const ttlSeconds = expires === undefined ? 0 : (expires - Date.now()) / 1000;
+      if (ttlSeconds > 0) await this.pages.set(key, page, { ttl: ttlSeconds });
+      return page;
+    } finally {
+      this.building.delete(key);
+    }
+  }
+
+  /**
+   * Everything a page depends on besides the upstream answers: the arguments, the sources
+   * (as objects: a new configuration is a new set) and, for a first page, the snapshot time.
+   */
+  private pageKey(request: TimelineRequest, sessions: SourceSession[], now: number): string {
+    const { first, after, last, before, filter, order } = request;
+    const sources = sessions.map((session) => objectTag(session.source));
+    return JSON.stringify([sources, first ?? null, after ?? null, last ?? null, before ?? null, canonicalFilter(filter), order, after ?? before ?? now]);
   }
 
   private async read(request: TimelineRequest, sessions: SourceSession[], now: number, calls: UpstreamCallCounts): Promise<TimelinePage> {
@@ -174,14 +235,25 @@ export class Timeline {
         report.localFilters = active.filter((field) => !plan.upstream.includes(field));
         const lag = laggingStart(incomingLags, stream);
         const start = lag === undefined ? cursor?.key : (lag ?? undefined);
+        const resume = lag === undefined ? cursor?.positions[stream.key] : undefined;
         lanes.push({
           stream,
           report,
           start,
           startedBehind: lag !== undefined,
-          reader: stream.open({ order: readOrder, since: filter.since, until, after: start, filter, want: limit + 1 }),
+          reader: stream.open({
+            order: readOrder,
+            since: filter.since,
+            until,
+            ...(start === undefined ? {} : { after: start }),
+            filter,
+            want: limit + 1,
+            ...(resume === undefined ? {} : { resume }),
+          }),
           buffer: [],
           pending: [],
+          seenAt: undefined,
+          seenIds: new Set(),
           done: false,
           failed: null,
           last: undefined,
@@ -193,7 +265,7 @@ export class Timeline {
     }
 
     const window = { ...filter, until };
-    const byKey = (a: EventRecord, b: EventRecord) => compareKeys(keyOf(a), keyOf(b), readOrder);
+    const byKey = (a: EventRecord, b: EventRecord) => compareEvents(a, b, readOrder);
     const fill = async (lane: Lane) => {
       while (lane.buffer.length === 0 && !lane.failed && !(lane.done && lane.pending.length === 0)) {
         if (lane.done) {
@@ -205,17 +277,25 @@ export class Timeline {
           const chunk = await lane.reader.next();
           if (lane.total === undefined) lane.total = chunk.total ?? null;
           lane.done = chunk.done;
-          const accepted = chunk.events.filter(
-            (event) =>
-              (lane.start === undefined || compareKeys(keyOf(event), lane.start, readOrder) > 0) &&
-              matchesFilter(event, window),
-          );
+          // A lane's first answer cannot repeat what it has read; later ones may (isNew).
+          const first = lane.seenAt === undefined;
+          const accepted: EventRecord[] = [];
+          for (const event of chunk.events) {
+            if (!first && !isNew(lane, event, readOrder)) continue;
+            if (lane.start !== undefined && compareEventToKey(event, lane.start, readOrder) <= 0) continue;
+            if (matchesFilter(event, window)) accepted.push(event);
+          }
+          if (first) rememberLastInstant(lane, chunk.events);
           // Upstreams order by time only; ties in one millisecond come in their own order and
           // may straddle two pages. Events of the chunk's last millisecond wait for the next
           // chunk, and each release is sorted by the full key, so a lane is in total order.
-          const combined = [...lane.pending, ...accepted].sort(byKey);
-          const lastAt = combined.at(-1)?.occurredAt;
-          const cut = lane.done ? combined.length : combined.findIndex((event) => event.occurredAt === lastAt);
+          const combined = lane.pending.length === 0 ? accepted : [...lane.pending, ...accepted];
+          if (!isSorted(combined, byKey)) combined.sort(byKey);
+          let cut = combined.length;
+          if (!lane.done) {
+            const lastAt = combined.at(-1)?.occurredAt;
+            while (cut > 0 && combined[cut - 1]!.occurredAt === lastAt) cut -= 1;
+          }
           lane.buffer = combined.slice(0, cut);
           lane.pending = combined.slice(cut);
         } catch (error) {
@@ -233,7 +313,7 @@ export class Timeline {
       let next: Lane | undefined;
       for (const lane of lanes) {
         const head = lane.buffer[0];
-        if (head && (!next || compareKeys(keyOf(head), keyOf(next.buffer[0]!), readOrder) < 0)) next = lane;
+        if (head && (!next || compareEvents(head, next.buffer[0]!, readOrder) < 0)) next = lane;
       }
       if (!next) break;
       const event = next.buffer.shift()!;
@@ -250,6 +330,7 @@ export class Timeline {
           key: global,
           total: null,
           lags: backward ? {} : lagsAt(global, lanes, incomingLags, failedSources, cursor?.key, readOrder),
+          positions: positionsAt(global, lanes),
         },
       });
     }
@@ -373,6 +454,52 @@ function lagsAt(
     if (!caughtUp) lags[lane.stream.key] = position ?? null;
   }
   return lags;
+}
+
+/** Where `isNew` stands after a lane's first answer: its last millisecond and the ids in it. */
+function rememberLastInstant(lane: Lane, events: readonly EventRecord[]): void {
+  const last = events.at(-1);
+  if (!last) return;
+  lane.seenAt = last.occurredAt;
+  for (let i = events.length - 1; i >= 0 && events[i]!.occurredAt === last.occurredAt; i -= 1) lane.seenIds.add(events[i]!.id);
+}
+
+function isSorted<T>(items: readonly T[], compare: (a: T, b: T) => number): boolean {
+  for (let i = 1; i < items.length; i += 1) if (compare(items[i - 1]!, items[i]!) > 0) return false;
+  return true;
+}
+
+/**
+ * Whether the upstream shows this event to the lane for the first time. Upstreams answer in
+ * time order, so anything behind the latest millisecond read is a repeat: an offset or page
+ * number read that shifted because records arrived between two calls of one page request.
+ * The repeat is dropped here, so it reaches the page once; records that arrive behind the
+ * read position belong to a part of the history already read (README, "Snapshot").
+ */
+function isNew(lane: Lane, event: EventRecord, order: SortDirection): boolean {
+  const at = event.occurredAt;
+  if (lane.seenAt !== undefined && at !== lane.seenAt) {
+    if (order === SortDirection.ASC ? at < lane.seenAt : at > lane.seenAt) return false;
+  }
+  if (at !== lane.seenAt) {
+    lane.seenAt = at;
+    lane.seenIds.clear();
+  } else if (lane.seenIds.has(event.id)) {
+    return false;
+  }
+  lane.seenIds.add(event.id);
+  return true;
+}
+
+/** The upstream positions of the streams that can tell theirs, at the cursor position `key`. */
+function positionsAt(key: EventKey, lanes: Lane[]): Record<string, StreamPosition> {
+  const positions: Record<string, StreamPosition> = {};
+  for (const lane of lanes) {
+    if (lane.failed || !lane.reader.positionAt) continue;
+    const position = lane.reader.positionAt(key);
+    if (position !== undefined) positions[lane.stream.key] = position;
+  }
+  return positions;
 }
 
 /** Exact when every stream told its total for the pushed-down filter, and nothing failed. */

@@ -19,6 +19,7 @@ import { InMemoryLRUCache, type KeyValueCache } from '@apollo/utils.keyvaluecach
 import type { z } from 'zod';
 import type { HttpPolicy } from '../config/config.schema.js';
 import { UpstreamError, codeForStatus, type UpstreamErrorCode } from './upstream.errors.js';
+import { objectTag } from './object-tag.js';
 import { bindToScope, currentRequestScope, currentTallies } from './upstream.scope.js';
 import { buildQueryString, parseRetryAfter } from './upstream.url.js';
 
@@ -53,6 +54,11 @@ export interface UpstreamRequest {
    * token request, whose provider asks again exactly because it wants a new token.
    */
   cacheable?: boolean;
+  /**
+   * How long the cross-request cache keeps this answer, instead of the client's
+   * `cacheTtlSeconds`: for reference data that changes far more rarely than events.
+   */
+  cacheTtlSeconds?: number;
 }
 
 /** The request as it goes on the wire, handed to `willSendRequest` on every attempt. */
@@ -70,6 +76,8 @@ export interface UpstreamResponse<T> {
   data: T;
   status: number;
   headers: Headers;
+  /** When the upstream answered (epoch ms): an answer from the cache is as old as this. */
+  receivedAt: number;
 }
 
 /** One observation per `request()` call (not per attempt), for metrics and tests. */
@@ -276,13 +284,23 @@ export abstract class UpstreamClient {
    * request asks again.
    */
   protected async requestWithResponse<T>(request: UpstreamRequest, schema: z.ZodType<T>): Promise<UpstreamResponse<T>> {
-    if (!this.isCacheable(request)) return (await this.send(request, schema)).response;
-    // The schema is part of the key: two callers validating one URL differently must not
-    // receive each other's parsed answer.
-    const key = `${this.cacheKeyFor(request)}\n${schemaTag(schema)}`;
-    const answer = () => this.cachedOrSent(key, request, schema);
-    const scope = currentRequestScope();
-    return scope ? (scope.load(this, key, answer) as Promise<UpstreamResponse<T>>) : answer();
+    let response: UpstreamResponse<T>;
+    let ttl = 0;
+    if (!this.isCacheable(request)) {
+      response = (await this.send(request, schema)).response;
+    } else {
+      ttl = request.cacheTtlSeconds ?? this.cacheTtlSeconds;
+      // The schema is part of the key: two callers validating one URL differently must not
+      // receive each other's parsed answer.
+      const key = `${this.cacheKeyFor(request)}\n${objectTag(schema)}`;
+      const answer = () => this.cachedOrSent(key, request, schema);
+      const scope = currentRequestScope();
+      response = await (scope ? (scope.load(this, key, answer) as Promise<UpstreamResponse<T>>) : answer());
+    }
+    // Every caller notes how long what it was given may serve, shared or cached alike, so
+    // that what is built from it (a timeline page) is kept no longer than the answer may be.
+    for (const tally of currentTallies()) tally.answered(this.sourceName, response.receivedAt + Math.max(ttl, 0) * 1000);
+    return response;
   }
 
   private isCacheable(request: UpstreamRequest): boolean {
@@ -290,14 +308,15 @@ export abstract class UpstreamClient {
   }
 
   private async cachedOrSent<T>(key: string, request: UpstreamRequest, schema: z.ZodType<T>): Promise<UpstreamResponse<T>> {
-    if (this.cacheTtlSeconds <= 0) return (await this.send(request, schema)).response;
+    const ttl = request.cacheTtlSeconds ?? this.cacheTtlSeconds;
+    if (ttl <= 0) return (await this.send(request, schema)).response;
     const hit = await this.cache.get(key);
     if (hit) return hit.response as UpstreamResponse<T>;
     const pending = this.pendingAnswers.get(key);
     if (pending) return pending as Promise<UpstreamResponse<T>>;
     const call = (async () => {
       const { response, size } = await this.send(request, schema);
-      await this.cache.set(key, { response, size }, { ttl: this.cacheTtlSeconds });
+      await this.cache.set(key, { response, size }, { ttl });
       return response;
     })();
     this.pendingAnswers.set(key, call);
@@ -487,7 +506,7 @@ export abstract class UpstreamClient {
         cause: parsed.error,
       });
     }
-    return { data: parsed.data, status: raw.status, headers: raw.headers };
+    return { data: parsed.data, status: raw.status, headers: raw.headers, receivedAt: Date.now() };
   }
 
   private observe(info: UpstreamCallInfo): void {
@@ -498,20 +517,6 @@ export abstract class UpstreamClient {
       // An observer must never change the outcome of the call it observes.
     }
   }
-}
-
-const schemaTags = new WeakMap<object, number>();
-let lastSchemaTag = 0;
-
-/** A small number per schema object, for cache keys. */
-function schemaTag(schema: object): number {
-  let tag = schemaTags.get(schema);
-  if (tag === undefined) {
-    lastSchemaTag += 1;
-    tag = lastSchemaTag;
-    schemaTags.set(schema, tag);
-  }
-  return tag;
 }
 
 function withRetryAfter(error: UpstreamError, retryAfterMs: number | undefined): UpstreamError {

@@ -13,12 +13,24 @@ import DataLoader from 'dataloader';
  * used without one (a test of a bare client, a script) simply shares and counts nothing.
  */
 
-/** Real upstream calls, per source name. */
+/** Real upstream calls, per source name; and until when every answer used may still serve. */
 export class UpstreamCallCounts {
   private readonly counts = new Map<string, number>();
+  private readonly servable = new Map<string, number>();
 
   add(source: string): void {
     this.counts.set(source, (this.counts.get(source) ?? 0) + 1);
+  }
+
+  /** An answer of `source` was used that the cache may serve until `until` (epoch ms). */
+  answered(source: string, until: number): void {
+    const known = this.servable.get(source);
+    if (known === undefined || until < known) this.servable.set(source, until);
+  }
+
+  /** Until when every answer of `source` used here may serve; undefined when none was used. */
+  servableUntil(source: string): number | undefined {
+    return this.servable.get(source);
   }
 
   of(source: string): number {

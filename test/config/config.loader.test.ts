@@ -72,12 +72,13 @@ sources:
 describe('loadConfigFile', () => {
   it('loads YAML and applies defaults', async () => {
     const config = await loadConfigFile(await writeConfig('valid.yaml', validYaml), {});
-    expect(config.server).toEqual({ port: 4000 });
+    expect(config.server).toEqual({ port: 4000, snapshotStepSeconds: 5 });
     expect(config.sources).toHaveLength(1);
     expect(config.sources[0]).toMatchObject({
       name: 'ma',
       credentials: { type: 'aksk', accessKey: 'AK', secretKey: 'SK' },
-      http: { timeoutMs: 10_000, retries: 2, retryBaseDelayMs: 200, retryMaxDelayMs: 10_000, concurrency: 8 },
+      http: { timeoutMs: 10_000, retries: 2, retryBaseDelayMs: 200, retryMaxDelayMs: 10_000, concurrency: 64 },
+      serviceListTtlSeconds: 60,
     });
   });
 
@@ -303,7 +304,7 @@ describe('schema problems', () => {
     const doc = { server: { port: 1, colour: 'red' }, sources: [source({ endpiont: 'x' })], extra: true };
     const error = parseError(doc);
     expect(error.message.split('\n')).toEqual([
-      'test.yaml: server: unknown key "colour"; allowed here: port, host, cursorSecret',
+      'test.yaml: server: unknown key "colour"; allowed here: port, host, cursorSecret, snapshotStepSeconds',
       'test.yaml: sources[0]: unknown key "endpiont"; did you mean "endpoint"?',
       'test.yaml: unknown key "extra"; allowed here: server, sources',
     ]);

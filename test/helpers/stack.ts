@@ -59,8 +59,15 @@ export async function startStack(options: {
   const sources = options.sources ? options.sources(emulators) : [modelArtsSource(emulators)];
   const config = parseConfig(
     // The cross-request cache is off unless a source asks for it: tests change the emulators'
-    // data and faults between requests and count calls. Its own tests turn it on.
-    { sources: sources.map((source) => ({ cacheTtlSeconds: 0, ...(source as object) })) },
+    // data and faults between requests and count calls. Its own tests turn it on. The same
+    // goes for the ModelArts service list (its key exists for ModelArts only).
+    {
+      sources: sources.map((source) => ({
+        cacheTtlSeconds: 0,
+        ...((source as { kind?: string }).kind === 'huawei-modelarts' ? { serviceListTtlSeconds: 0 } : {}),
+        ...(source as object),
+      })),
+    },
     'test configuration',
   );
   const server = await startServer({ port: 0, host: '127.0.0.1', cursorSecret: 'integration-test-cursor-secret' });

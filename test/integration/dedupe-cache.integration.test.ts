@@ -132,6 +132,8 @@ describe('across requests', () => {
         modelArtsSource(e, { name: 'ma-brief', cacheTtlSeconds: 0.3 }),
         modelArtsSource(e, { name: 'ma-off', cacheTtlSeconds: 0 }),
         modelArtsSource(e, { name: 'ma-faulty', cacheTtlSeconds: 60 }),
+        modelArtsSource(e, { name: 'ma-listed', cacheTtlSeconds: 0, serviceListTtlSeconds: 60 }),
+        modelArtsSource(e, { name: 'ma-mixed', cacheTtlSeconds: 0.3, serviceListTtlSeconds: 60 }),
       ],
     });
   });
@@ -192,5 +194,34 @@ describe('across requests', () => {
     expect(recovered.result.errors).toBeUndefined();
     expect(recovered.panel!.edges).toHaveLength(5);
     expect(recovered.calls).toBeGreaterThan(failed.calls);
+  });
+
+  it('keeps the ModelArts service list for serviceListTtlSeconds, so the event calls of a later page start at once', async () => {
+    const serviceListCalls = () => wireRequests(stack).filter((line) => /\/services\?/.test(line)).length;
+    const first = await page('ma-listed');
+    expect(first.result.errors).toBeUndefined();
+    expect(serviceListCalls()).toBe(1);
+    const second = await page('ma-listed');
+    expect(second.panel!.edges).toEqual(first.panel!.edges);
+    // The events are read again (their cache is off); the list is not.
+    expect(serviceListCalls()).toBe(1);
+    expect(second.calls).toBe(2 * first.calls - 1);
+    expect(reported([second.panel!])).toBe(first.calls - 1);
+  });
+
+  it('serves a page again only while every answer it was built from may serve', async () => {
+    const serviceListCalls = () => wireRequests(stack).filter((line) => /\/services\?/.test(line)).length;
+    const first = await page('ma-mixed');
+    expect(first.result.errors).toBeUndefined();
+    const again = await page('ma-mixed');
+    expect(again.panel).toEqual({ ...first.panel, sources: first.panel!.sources.map((s) => ({ ...s, upstreamCalls: 0 })) });
+    expect(again.calls).toBe(first.calls);
+    // The events' answers have expired, the service list's has not: the page is built
+    // again, from new event answers and the kept list.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const late = await page('ma-mixed');
+    expect(late.panel!.edges).toEqual(first.panel!.edges);
+    expect(serviceListCalls()).toBe(1);
+    expect(late.calls).toBe(2 * first.calls - 1);
   });
 });

@@ -63,6 +63,7 @@ export class BkRepoClient extends UpstreamClient {
   private readonly now: () => number;
   /** The server's zone as its last answer named it; request times are written in it. */
   private serverZone: Zone | undefined;
+  private readonly entries = new WeakMap<LogRecord[], { zone: string; entries: LogEntry[] }>();
 
   constructor(config: BkRepoSourceConfig, options: BkRepoClientOptions = {}) {
     super({
@@ -121,11 +122,20 @@ export class BkRepoClient extends UpstreamClient {
       }
       return {
         page: response.data.data,
-        entries: response.data.data.records.map((record, index) => ({ record, at: this.instantOf(record, index, answered.zone) })),
+        entries: this.entriesOf(response.data.data.records, answered.zone),
         zone: answered.zone.name,
         zoneFromHeader: answered.fromHeader,
       };
     }
+  }
+
+  /** Per answer and zone, once: a cached answer is read again on every warm page. */
+  private entriesOf(records: LogRecord[], zone: Zone): LogEntry[] {
+    const known = this.entries.get(records);
+    if (known?.zone === zone.name) return known.entries;
+    const entries = records.map((record, index) => ({ record, at: this.instantOf(record, index, zone) }));
+    this.entries.set(records, { zone: zone.name, entries });
+    return entries;
   }
 
   private instantOf(record: LogRecord, index: number, zone: Zone): number {

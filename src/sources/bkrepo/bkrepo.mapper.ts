@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EventKind, EventOutcome, Vendor, type AuditEventRecord } from '../../model/event.model.js';
 import { encodeEventId } from '../event-id.js';
+import { oncePerRecord, TwinNumbering } from '../event-memo.js';
 import type { LogEntry } from './bkrepo.client.js';
 import type { LogRecord } from './bkrepo.schemas.js';
 
@@ -27,26 +28,25 @@ export function streamKeyOf(ref: LogStreamRef): string {
  * counts identical records within one millisecond, so twins get two ids on any page.
  * The instant, not `createdDate`, so the id does not change with the zone of the answer.
  */
-export class RecordNumbering {
-  private at: number | undefined;
-  private seen = new Map<string, number>();
+export class RecordNumbering extends TwinNumbering<LogEntry> {
+  constructor() {
+    super(
+      (entry) => entry.at,
+      (entry) => digestOf(entry.record),
+    );
+  }
 
   next(entry: LogEntry): [number, string, number] {
-    if (entry.at !== this.at) {
-      this.at = entry.at;
-      this.seen.clear();
-    }
-    const digest = digestOf(entry.record);
-    const n = this.seen.get(digest) ?? 0;
-    this.seen.set(digest, n + 1);
+    const { digest, n } = this.number(entry);
     return [entry.at, digest, n];
   }
 }
 
-function digestOf(record: LogRecord): string {
+const digestOf = oncePerRecord((record: LogRecord): string => {
   const text = JSON.stringify([record.resourceKey, record.userId, record.clientAddress ?? null, canonical(record.description ?? null)]);
   return createHash('sha1').update(text).digest('hex').slice(0, 16);
-}
+});
+
 
 /** JSON with sorted keys, so that a server reordering a map does not change ids. */
 function canonical(value: unknown): unknown {

@@ -1,10 +1,12 @@
 import type { BkRepoSourceConfig } from '../../config/config.schema.js';
 import { EventKind, EventOutcome, SortDirection, Vendor, type AuditEventRecord } from '../../model/event.model.js';
 import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
-import { keysetWindow, type Stream, type StreamChunk, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
+import { keysetWindow, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { encodeEventId } from '../event-id.js';
 import type { EventSource, SourceSession } from '../source.js';
-import { BkRepoClient, type ListLogsParams, type LogListAnswer } from './bkrepo.client.js';
+import { PageMemo } from '../event-memo.js';
+import { readWindowByPages } from '../window-pages.js';
+import { BkRepoClient, type ListLogsParams, type LogEntry, type LogListAnswer } from './bkrepo.client.js';
 import { RecordNumbering, streamKeyOf, toAuditEvent, type LogStreamRef } from './bkrepo.mapper.js';
 import { matchesResourcePattern, pushableResourcePrefix } from './bkrepo.resource-key.js';
 
@@ -85,6 +87,9 @@ export class BkRepoSession implements SourceSession {
   }
 }
 
+/** Mapped pages, per answer: a warm page maps nothing (see event-memo.ts). */
+const pages = new PageMemo<LogEntry[], AuditEventRecord, RecordNumbering>();
+
 /** One repository's records of one event type, read page by page. */
 class LogStream implements Stream {
   readonly key: string;
@@ -115,12 +120,6 @@ class LogStream implements Stream {
   }
 
   open(query: StreamQuery): StreamReader {
-    const ascending = query.order === SortDirection.ASC;
-    // createdDate has milliseconds, so the cursor's millisecond maps exactly; the start is
-    // always sent, since the server's default would hide records older than 3 months.
-    const window = keysetWindow(query);
-    const startTime = window.since ?? 0;
-    const endTime = window.until;
     const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(query.want, 1));
     const scopePrefix = this.session.source.scope.resourceKeyPrefix;
     const params: ListLogsParams = {
@@ -129,26 +128,22 @@ class LogStream implements Stream {
       eventType: this.ref.eventType,
       resourceKey: query.filter.resource === undefined ? scopePrefix : pushableResourcePrefix(query.filter.resource, scopePrefix),
       ...(query.filter.actor === undefined ? {} : { userId: query.filter.actor }),
-      startTime,
-      endTime,
-      direction: ascending ? 'ASC' : 'DESC',
+      direction: query.order === SortDirection.ASC ? 'ASC' : 'DESC',
       pageSize,
     };
-    const numbering = new RecordNumbering();
-    let pageNumber = 1;
-    let seen = 0;
-    return {
-      next: async (): Promise<StreamChunk> => {
-        if (startTime > endTime) return { events: [], done: true, total: 0 };
-        const answer = await this.session.listLogs({ ...params, pageNumber });
-        pageNumber += 1;
-        seen += answer.entries.length;
-        return {
-          events: answer.entries.map((entry) => toAuditEvent(this.ref, entry, numbering)),
-          done: answer.entries.length < pageSize || seen >= answer.page.totalRecords,
-          total: answer.page.totalRecords,
-        };
-      },
-    };
+    // createdDate has milliseconds, so the cursor's millisecond maps exactly; the start is
+    // always sent, since the server's default would hide records older than 3 months.
+    const window = keysetWindow(query);
+    return readWindowByPages({
+      order: query.order,
+      window: { since: window.since ?? 0, until: window.until },
+      pageSize,
+      fetch: (window, page) => this.session.listLogs({ ...params, startTime: window.since ?? 0, endTime: window.until, pageNumber: page + 1 }),
+      countOf: (answer) => answer.entries.length,
+      totalOf: (answer) => answer.page.totalRecords,
+      numbering: () => new RecordNumbering(),
+      map: (answer, numbering) =>
+        pages.map(answer.entries, this.key, numbering, () => answer.entries.map((entry) => toAuditEvent(this.ref, entry, numbering))),
+    });
   }
 }

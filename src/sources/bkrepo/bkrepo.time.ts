@@ -1,4 +1,5 @@
-import { DateTime, FixedOffsetZone, IANAZone, type Zone } from 'luxon';
+import { FixedOffsetZone, IANAZone, type Zone } from 'luxon';
+import { formatWallClock, parseWallClock, wallClockToEpochMs, zoneOffsetAt } from '../wall-clock.js';
 
 /**
  * bk-repo times carry no zone (VENDORS.md §5). `createdDate` is written in the zone that the
@@ -7,35 +8,19 @@ import { DateTime, FixedOffsetZone, IANAZone, type Zone } from 'luxon';
  * (Asia/Shanghai by default, as in the official images) stands in.
  */
 
-const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
-
 /**
  * `createdDate` to epoch ms. The fraction is as long as it needs to be (`.235`, `.2`, none);
  * bk-repo stores milliseconds, so digits below them, should a server ever send some, are
  * dropped. Null when the text is no ISO local date-time.
  */
 export function parseLocalDateTime(text: string, zone: Zone): number | null {
-  const match = LOCAL_DATE_TIME.exec(text);
-  if (!match) return null;
-  const [, year, month, day, hour, minute, second, fraction = ''] = match;
-  const local = DateTime.fromObject(
-    {
-      year: Number(year),
-      month: Number(month),
-      day: Number(day),
-      hour: Number(hour),
-      minute: Number(minute),
-      second: Number(second ?? 0),
-      millisecond: Number(fraction.padEnd(3, '0').slice(0, 3)),
-    },
-    { zone },
-  );
-  return local.isValid ? local.toMillis() : null;
+  const time = text.includes('T') ? parseWallClock(text) : null;
+  return time && wallClockToEpochMs(time, zone);
 }
 
 /** Epoch ms as a request time, always with milliseconds: `2022-08-01T15:00:00.000`. */
 export function formatLocalDateTime(at: number, zone: Zone): string {
-  return DateTime.fromMillis(at, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS");
+  return formatWallClock(at, zone);
 }
 
 /** `+HHMM` (or `+HH:MM`) in minutes east of UTC; null when absent or unreadable. */
@@ -56,6 +41,6 @@ export function parseOffsetHeader(value: string | null | undefined): number | nu
 export function answerZone(header: string | null | undefined, configured: IANAZone, now: number): { zone: Zone; fromHeader: boolean } {
   const offset = parseOffsetHeader(header);
   if (offset === null) return { zone: configured, fromHeader: false };
-  if (configured.offset(now) === offset) return { zone: configured, fromHeader: true };
+  if (zoneOffsetAt(now, configured) === offset) return { zone: configured, fromHeader: true };
   return { zone: FixedOffsetZone.instance(offset), fromHeader: true };
 }

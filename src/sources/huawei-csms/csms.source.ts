@@ -124,7 +124,7 @@ class NotificationRecordStream implements Stream {
       next: async (): Promise<StreamChunk> => {
         if (!pending) {
           const { sorted } = await this.session.snapshot();
-          const matching = sorted.filter((event) => matchesFilter(event, window));
+          const matching = inWindow(sorted, query.since, query.until).filter((event) => matchesFilter(event, window));
           if (!ascending) matching.reverse();
           total = matching.length;
           // Keyset: skip what lies before the cursor's millisecond; the timeline drops its ties.
@@ -140,4 +140,23 @@ class NotificationRecordStream implements Stream {
       },
     };
   }
+}
+
+/**
+ * The events of `sorted` (oldest first) within [since, until], found by binary search, so a
+ * page of a large copy does not test every record against the window.
+ */
+function inWindow<T extends { occurredAt: number }>(sorted: readonly T[], since: number | undefined, until: number): T[] {
+  const firstAfter = (bound: number, inclusive: boolean) => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const at = sorted[mid]!.occurredAt;
+      if (inclusive ? at < bound : at <= bound) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return sorted.slice(since === undefined ? 0 : firstAfter(since, true), firstAfter(until, false));
 }

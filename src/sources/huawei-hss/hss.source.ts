@@ -138,11 +138,23 @@ class HssImageEventStream implements Stream {
     return ascending ? this.ascending(params, limit) : this.descending(params, limit);
   }
 
+  /**
+   * DESC reads the window from its new end, offsets from 0. A record that lands between two
+   * calls newer than the read position (inside the window, behind it) pushes the records
+   * already read one offset further, so the next page starts with records newer than the
+   * last one read: repeats, dropped by `event_id`, and the late records themselves, which
+   * belong to the part already read (the timeline drops them too). That is no breach of the
+   * order, as long as there are no more of them than the window's total grew by since the
+   * walk's first answer; beyond that they are. Records landing ahead of the read position
+   * move nothing that is still to be read, and none can land after the window's pinned end.
+   */
   private descending(window: ListImageEventsParams, limit: number): StreamReader {
     const check = new OrderCheck(this.sourceName, 'desc');
     const seen = new Set<string>();
     let params = window;
     let offset = 0;
+    /** The total of the first answer in the current window. */
+    let firstTotal: number | undefined;
     return {
       next: async (): Promise<StreamChunk> => {
         if (offset + limit > HSS_LIMITS.maxOffset) {
@@ -151,12 +163,19 @@ class HssImageEventStream implements Stream {
           const at = check.lastAt!;
           params = { ...params, endTime: at };
           offset = check.countAtLast;
+          firstTotal = undefined;
         }
         const page = await this.session.listImageEvents({ ...params, offset, limit });
-        check.page(page.data_list, offset);
+        firstTotal ??= page.total_num;
+        const grown = Math.max(0, page.total_num - firstTotal);
+        const last = check.lastAt;
+        let pushed = 0;
+        while (last !== undefined && pushed < grown && pushed < page.data_list.length && page.data_list[pushed]!.time > last) pushed += 1;
+        const records = page.data_list.slice(pushed);
+        check.page(records, offset + pushed);
         offset += page.data_list.length;
         return {
-          events: this.fresh(page.data_list, seen),
+          events: this.fresh(records, seen),
           done: page.data_list.length < limit || offset >= page.total_num,
           total: page.total_num,
         };
@@ -164,41 +183,92 @@ class HssImageEventStream implements Stream {
     };
   }
 
+  /**
+   * ASC reads the window from its old end, with offsets that count from the newest record.
+   * A record that lands between two calls, newer than the records still to read, pushes
+   * them one offset further from the new end, so a page placed with the total of an earlier
+   * answer starts that much too new and the oldest unread records fall between it and the
+   * ones already read. Every answer carries the window's fresh `total_num`, so the stream
+   * knows how far a page can have slid: when the total grew by d since the answer before,
+   * the d offsets just past the page (older than it) are read as well, until an answer shows
+   * no growth, and the next page is placed as if all of it had landed newer than this one.
+   * Growth elsewhere (behind the read position) makes those reads repeat records, which are
+   * dropped by `event_id`, or late ones behind the read position, which the timeline drops
+   * too; neither can skip a record. (A record can also expire at the old end; that moves no
+   * offset counted from the new end, so a shrinking total is not growth.)
+   */
   private ascending(params: ListImageEventsParams, limit: number): StreamReader {
     const check = new OrderCheck(this.sourceName, 'asc');
     const seen = new Set<string>();
+    /** The total that `remaining` counts in: that of the latest answer. */
     let total: number | undefined;
-    let consumed = 0;
+    /** Offsets, from the new end, of the records still to read (all those below it). */
+    let remaining = 0;
+    const read = (offset: number, count: number): Promise<HssImageEventPage> => {
+      if (offset > HSS_LIMITS.maxOffset) {
+        throw new UpstreamError({
+          code: 'UPSTREAM_BAD_RESPONSE',
+          source: this.sourceName,
+          message: `HSS cannot read ${total} records oldest first: the offset would pass ${HSS_LIMITS.maxOffset}; narrow the time range`,
+        });
+      }
+      return this.session.listImageEvents({ ...params, offset, limit: count });
+    };
     return {
       next: async (): Promise<StreamChunk> => {
         if (total === undefined) {
           const page = await this.session.listImageEvents({ ...params, offset: 0, limit });
           total = page.total_num;
+          remaining = total;
           if (page.data_list.length >= total) {
             // The whole window fits in one page.
             const records = [...page.data_list].reverse();
             check.page(records, 0);
-            consumed = total;
+            remaining = 0;
             return { events: this.fresh(records, seen), done: true, total };
           }
           // The newest records are of no use yet; the next call starts at the old end.
           return { events: [], done: false, total };
         }
-        const remaining = total - consumed;
         const take = Math.min(limit, remaining);
         const offset = remaining - take;
-        if (offset > HSS_LIMITS.maxOffset) {
-          throw new UpstreamError({
-            code: 'UPSTREAM_BAD_RESPONSE',
-            source: this.sourceName,
-            message: `HSS cannot read ${total} records oldest first: the offset would pass ${HSS_LIMITS.maxOffset}; narrow the time range`,
-          });
+        const page = await read(offset, take);
+        new OrderCheck(this.sourceName, 'desc').page(page.data_list, offset);
+        const pageTotal = page.total_num;
+        // What lies past the page (older than it), read because the total grew.
+        const past: HssImageEvent[] = [];
+        let next = offset + take;
+        let known = total;
+        let unread = Math.max(0, pageTotal - known);
+        known = pageTotal;
+        while (unread > 0) {
+          const count = Math.min(HSS_LIMITS.maxLimit, unread);
+          const gap = await read(next, count);
+          new OrderCheck(this.sourceName, 'desc').page(gap.data_list, next);
+          past.push(...gap.data_list);
+          next += count;
+          unread += Math.max(0, gap.total_num - known) - count;
+          known = gap.total_num;
         }
-        const page = await this.session.listImageEvents({ ...params, offset, limit: take });
-        const records = [...page.data_list].reverse();
+        total = known;
+        // The newest record of the page sat at `offset` when it was read; records that landed
+        // newer than it since then moved it by at most the growth since.
+        remaining = offset + Math.max(0, total - pageTotal);
+        // The answers came from different states of the log, so records can repeat across
+        // them and a late one can sit anywhere: each answer was checked on its own, and their
+        // union is put in time order. Of what only the reads past the page gave, records met
+        // before and late ones behind the read position are no part of what is left to read.
+        const onPage = new Set(page.data_list.map((record) => record.event_id));
+        const behind = check.lastAt;
+        const extra = new Map<string, HssImageEvent>();
+        for (const record of past) {
+          if (onPage.has(record.event_id) || seen.has(record.event_id)) continue;
+          if (behind !== undefined && record.time < behind) continue;
+          extra.set(record.event_id, record);
+        }
+        const records = [...[...page.data_list].reverse(), ...extra.values()].sort((a, b) => a.time - b.time);
         check.page(records, offset);
-        consumed += take;
-        return { events: this.fresh(records, seen), done: consumed >= total || page.data_list.length === 0 };
+        return { events: this.fresh(records, seen), done: remaining <= 0 || (page.data_list.length === 0 && past.length === 0) };
       },
     };
   }

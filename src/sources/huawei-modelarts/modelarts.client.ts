@@ -52,11 +52,16 @@ export class ModelArtsClient extends HuaweiClient {
     super(config, options);
   }
 
-  /** `GET /v1/{project_id}/services`: which services exist, to know which streams to read. */
-  listServices(params: ListServicesParams = {}): Promise<ServiceList> {
+  /**
+   * `GET /v1/{project_id}/services`: which services exist, to know which streams to read.
+   * `cacheTtlSeconds` keeps the answer longer than the source's events (see
+   * `serviceListTtlSeconds`).
+   */
+  listServices(params: ListServicesParams = {}, cacheTtlSeconds?: number): Promise<ServiceList> {
     return this.request(
       {
         method: 'GET',
+        ...(cacheTtlSeconds === undefined ? {} : { cacheTtlSeconds }),
         path: `/v1/${encodeRfc3986(this.projectId)}/services`,
         query: {
           service_id: params.serviceId,

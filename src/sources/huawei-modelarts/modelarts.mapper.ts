@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EventKind, EventOutcome, Vendor, type DeploymentEventRecord } from '../../model/event.model.js';
 import { encodeEventId } from '../event-id.js';
+import { oncePerRecord, TwinNumbering } from '../event-memo.js';
 import type { DeploymentService, ServiceEvent } from './modelarts.schemas.js';
 
 /** `event_type` is normal | abnormal (seed 003); anything else is reported as UNKNOWN. */
@@ -21,23 +22,20 @@ export function eventTypeFor(outcomes: readonly EventOutcome[] | undefined): 'no
   return 'none';
 }
 
+const digestOf = oncePerRecord((event: ServiceEvent) => createHash('sha1').update(`${event.event_type}\n${event.event_info}`).digest('hex').slice(0, 12));
+
 /**
  * ModelArts events have no id of their own. Ours is (service, occur_time, a digest of the
  * type and text, n) where n counts identical records within the same millisecond, so two
  * identical events in one service still get two ids, whatever page they arrive on.
  */
-export class EventNumbering {
-  private at: number | undefined;
-  private seen = new Map<string, number>();
+export class EventNumbering extends TwinNumbering<ServiceEvent> {
+  constructor() {
+    super((event) => event.occur_time, digestOf);
+  }
 
   next(event: ServiceEvent): [number, string, number] {
-    if (event.occur_time !== this.at) {
-      this.at = event.occur_time;
-      this.seen.clear();
-    }
-    const digest = createHash('sha1').update(`${event.event_type}\n${event.event_info}`).digest('hex').slice(0, 12);
-    const n = this.seen.get(digest) ?? 0;
-    this.seen.set(digest, n + 1);
+    const { digest, n } = this.number(event);
     return [event.occur_time, digest, n];
   }
 }

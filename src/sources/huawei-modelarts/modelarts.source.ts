@@ -2,8 +2,10 @@ import DataLoader from 'dataloader';
 import type { ModelArtsSourceConfig } from '../../config/config.schema.js';
 import { EventKind, SortDirection, Vendor, type DeploymentEventRecord } from '../../model/event.model.js';
 import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
-import { keysetWindow, type Stream, type StreamChunk, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
+import { keysetWindow, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { encodeEventId } from '../event-id.js';
+import { PageMemo } from '../event-memo.js';
+import { readWindowByPages } from '../window-pages.js';
 import type { EventSource, SourceSession } from '../source.js';
 import { ModelArtsClient, type ListServiceEventsParams, type ListServicesParams } from './modelarts.client.js';
 import {
@@ -31,11 +33,14 @@ export class ModelArtsSource implements EventSource {
   readonly endpoint: string;
   readonly projectId: string;
   readonly client: ModelArtsClient;
+  readonly serviceListTtlSeconds: number;
 
   constructor(private readonly config: ModelArtsSourceConfig) {
     this.name = config.name;
     this.endpoint = config.endpoint;
     this.projectId = config.scope.projectId;
+    // Never kept for less time than the events it names.
+    this.serviceListTtlSeconds = Math.max(config.serviceListTtlSeconds, config.cacheTtlSeconds);
     this.client = new ModelArtsClient(config);
   }
 
@@ -119,7 +124,7 @@ export class ModelArtsSession implements SourceSession {
     this.allServices ??= (async () => {
       const services: DeploymentService[] = [];
       for (let page = 0; ; page += 1) {
-        const answer = await this.listServices({ offset: page, limit: MAX_PAGE });
+        const answer = await this.source.client.listServices({ offset: page, limit: MAX_PAGE }, this.source.serviceListTtlSeconds);
         services.push(...answer.services);
         if (answer.services.length < MAX_PAGE || services.length >= answer.total_count) return services;
       }
@@ -127,6 +132,9 @@ export class ModelArtsSession implements SourceSession {
     return this.allServices;
   }
 }
+
+/** Mapped pages, per answer: a warm page maps nothing (see event-memo.ts). */
+const pages = new PageMemo<ServiceEvents, DeploymentEventRecord, EventNumbering>();
 
 /** The events of one service, read page by page (`offset` is a page index). */
 class ServiceEventStream implements Stream {
@@ -157,32 +165,28 @@ class ServiceEventStream implements Stream {
   }
 
   open(query: StreamQuery): StreamReader {
-    const ascending = query.order === SortDirection.ASC;
-    const { since: startTime, until: endTime } = keysetWindow(query);
     const eventType = eventTypeFor(query.filter.outcomes);
     const limit = Math.min(MAX_PAGE, Math.max(query.want, 1));
-    const params: ListServiceEventsParams = {
-      startTime,
-      endTime,
-      eventType: eventType === null || eventType === 'none' ? undefined : eventType,
-      order: ascending ? 'asc' : 'desc',
-      limit,
-    };
-    const numbering = new EventNumbering();
-    let page = 0;
-    let seen = 0;
-    return {
-      next: async (): Promise<StreamChunk> => {
-        const answer = await this.session.listServiceEvents(this.service.serviceId, { ...params, offset: page });
-        page += 1;
-        seen += answer.events.length;
+    return readWindowByPages({
+      order: query.order,
+      window: keysetWindow(query),
+      pageSize: limit,
+      fetch: (window, page) =>
+        this.session.listServiceEvents(this.service.serviceId, {
+          startTime: window.since,
+          endTime: window.until,
+          eventType: eventType === null || eventType === 'none' ? undefined : eventType,
+          order: query.order === SortDirection.ASC ? 'asc' : 'desc',
+          limit,
+          offset: page,
+        }),
+      countOf: (answer) => answer.events.length,
+      totalOf: (answer) => answer.total_count,
+      numbering: () => new EventNumbering(),
+      map: (answer, numbering) => {
         const ref = { ...this.session.refOf(answer), serviceName: answer.service_name || this.service.serviceName };
-        return {
-          events: answer.events.map((event) => toDeploymentEvent(ref, event, numbering)),
-          done: answer.events.length < limit || seen >= answer.total_count,
-          total: answer.total_count,
-        };
+        return pages.map(answer, ref.serviceName, numbering, () => answer.events.map((event) => toDeploymentEvent(ref, event, numbering)));
       },
-    };
+    });
   }
 }

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { DateTime } from 'luxon';
+import { IANAZone, type Zone } from 'luxon';
 import { EventKind, EventOutcome, Vendor, type TriggerEventRecord } from '../../model/event.model.js';
 import { encodeEventId } from '../event-id.js';
-import { INVOKE_TIME_FORMAT, type TriggerLog } from './tencent-ccr.schemas.js';
+import { oncePerRecord, TwinNumbering } from '../event-memo.js';
+import { parseWallClock, wallClockToEpochMs } from '../wall-clock.js';
+import { INVOKE_TIME, type TriggerLog } from './tencent-ccr.schemas.js';
 
 /** `invokePara.clusterRegion` numbers, as the API page lists them. */
 export const CLUSTER_REGION_NAMES: Readonly<Record<number, string>> = Object.freeze({
@@ -21,14 +23,22 @@ export const CLUSTER_REGION_NAMES: Readonly<Record<number, string>> = Object.fre
  * one takes the earlier offset (luxon's rules); China has had no DST since 1991.
  */
 export function invokeTimeToEpochMs(invokeTime: string, timeZone: string): number {
-  const parsed = DateTime.fromFormat(invokeTime, INVOKE_TIME_FORMAT, { zone: timeZone });
-  if (!parsed.isValid) throw new RangeError(`invokeTime "${invokeTime}" cannot be read in ${timeZone}: ${parsed.invalidExplanation}`);
-  return parsed.toMillis();
+  const time = INVOKE_TIME.test(invokeTime) ? parseWallClock(invokeTime) : null;
+  const at = time && wallClockToEpochMs(time, zoneNamed(timeZone));
+  if (at == null) throw new RangeError(`invokeTime "${invokeTime}" cannot be read in ${timeZone}: not a date and time of the calendar`);
+  return at;
 }
 
-/** The inverse, for turning a window bound into the upstream's wall-clock text. */
-export function epochMsToInvokeTime(ms: number, timeZone: string): string {
-  return DateTime.fromMillis(ms, { zone: timeZone }).toFormat(INVOKE_TIME_FORMAT);
+const zones = new Map<string, Zone>();
+
+/** Configured zones are few and already validated; luxon's zone objects are kept per name. */
+function zoneNamed(name: string): Zone {
+  let zone = zones.get(name);
+  if (!zone) {
+    zone = IANAZone.create(name);
+    zones.set(name, zone);
+  }
+  return zone;
 }
 
 /** returnCode 0 is success (seed 000); anything else is a failure. */
@@ -50,6 +60,8 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+const digestOf = oncePerRecord((log: TriggerLog) => createHash('sha1').update(canonicalJson(log.raw)).digest('hex').slice(0, 12));
+
 /**
  * Trigger logs have no id. Ours is (repository, invokeTime, trigger, tag, a digest of the
  * whole record, n), where n counts identical records within the same second, in the order
@@ -57,19 +69,14 @@ function canonicalJson(value: unknown): string {
  * matter, and a scan that starts at the first record of a second (which the stream always
  * does) numbers them the same way on every page and in `event(id)`.
  */
-export class TriggerLogNumbering {
-  private second: string | undefined;
-  private readonly seen = new Map<string, number>();
+export class TriggerLogNumbering extends TwinNumbering<TriggerLog> {
+  constructor() {
+    super((log) => log.record.invokeTime, digestOf);
+  }
 
   next(log: TriggerLog): [string, string, string, string, string, number] {
     const { repoName, invokeTime, triggerName, tagName } = log.record;
-    if (invokeTime !== this.second) {
-      this.second = invokeTime;
-      this.seen.clear();
-    }
-    const digest = createHash('sha1').update(canonicalJson(log.raw)).digest('hex').slice(0, 12);
-    const n = this.seen.get(digest) ?? 0;
-    this.seen.set(digest, n + 1);
+    const { digest, n } = this.number(log);
     return [repoName, invokeTime, triggerName, tagName, digest, n];
   }
 }

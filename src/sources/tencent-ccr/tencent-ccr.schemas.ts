@@ -1,4 +1,5 @@
-import { DateTime } from 'luxon';
+import { FixedOffsetZone } from 'luxon';
+import { parseWallClock, wallClockToEpochMs } from '../wall-clock.js';
 import { z } from 'zod';
 
 /**
@@ -13,8 +14,6 @@ const numeric = z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Numbe
 const text = z.union([z.string(), z.number().transform(String)]);
 
 export const INVOKE_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
-/** The same, for luxon. */
-export const INVOKE_TIME_FORMAT = 'yyyy-MM-dd HH:mm:ss';
 
 export const triggerLogSchema = z.looseObject({
   repoName: z.string().min(1),
@@ -26,7 +25,10 @@ export const triggerLogSchema = z.looseObject({
   invokeTime: z
     .string()
     .regex(INVOKE_TIME, 'must be YYYY-MM-DD HH:MM:SS')
-    .refine((value) => DateTime.fromFormat(value, INVOKE_TIME_FORMAT, { zone: 'utc' }).isValid, 'is not a date and time of the calendar'),
+    .refine((value) => {
+      const time = parseWallClock(value);
+      return time !== null && wallClockToEpochMs(time, FixedOffsetZone.utcInstance) !== null;
+    }, 'is not a date and time of the calendar'),
   invokeCondition: z
     .looseObject({ invokeMethod: z.string().nullish(), invokeExpr: z.string().nullish() })
     .nullish(),

@@ -1,8 +1,19 @@
 import type { TencentCcrSourceConfig } from '../../config/config.schema.js';
 import { EventKind, EventOutcome, SortDirection, Vendor, type TriggerEventRecord } from '../../model/event.model.js';
 import type { EventFilter } from '../../timeline/event-filter.js';
-import { keysetWindow, type Stream, type StreamChunk, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
+import {
+  keysetWindow,
+  type EventKey,
+  type Stream,
+  type StreamChunk,
+  type StreamPlan,
+  type StreamPosition,
+  type StreamQuery,
+  type StreamReader,
+} from '../../timeline/stream.js';
+import { UpstreamError } from '../../upstream/upstream.errors.js';
 import { encodeEventId } from '../event-id.js';
+import { oncePerRecord, PageMemo } from '../event-memo.js';
 import type { EventSource, SourceSession } from '../source.js';
 import { TencentCcrClient, type ListTriggerLogParams } from './tencent-ccr.client.js';
 import {
@@ -12,7 +23,7 @@ import {
   TriggerLogNumbering,
   type TriggerContext,
 } from './tencent-ccr.mapper.js';
-import { TriggerLogScan } from './tencent-ccr.scan.js';
+import { TriggerLogChurnError, TriggerLogScan, type ScanBatch } from './tencent-ccr.scan.js';
 import { INVOKE_TIME, type TriggerLog, type TriggerLogPage } from './tencent-ccr.schemas.js';
 
 /**
@@ -39,6 +50,9 @@ export class TencentCcrSource implements EventSource {
     this.client = new TencentCcrClient(config);
   }
 
+  /** Per record, once: a cached answer is read again on every warm page (see event-memo.ts). */
+  readonly timeOf = oncePerRecord((log: TriggerLog): number => invokeTimeToEpochMs(log.record.invokeTime, this.timeZone));
+
   openSession(): TencentCcrSession {
     return new TencentCcrSession(this);
   }
@@ -60,7 +74,17 @@ export class TencentCcrSession implements SourceSession {
     return { sourceName: this.source.name, repoName, timeZone: this.source.timeZone };
   }
 
-  timeOf = (log: TriggerLog): number => invokeTimeToEpochMs(log.record.invokeTime, this.source.timeZone);
+  timeOf = (log: TriggerLog): number => this.source.timeOf(log);
+
+  /** The scan's next batch; a log that never holds still long enough to read is an unavailable upstream. */
+  async nextOf(scan: TriggerLogScan): Promise<ScanBatch> {
+    try {
+      return await scan.next();
+    } catch (error) {
+      if (!(error instanceof TriggerLogChurnError)) throw error;
+      throw new UpstreamError({ code: 'UPSTREAM_UNAVAILABLE', source: this.source.name, message: error.message, cause: error });
+    }
+  }
 
   async findEvent(naturalId: readonly unknown[]): Promise<TriggerEventRecord | null> {
     const [repoName, invokeTime] = naturalId;
@@ -79,14 +103,17 @@ export class TencentCcrSession implements SourceSession {
       from: at,
       to: at,
       pageSize: MAX_STREAM_PAGE,
+      maxPageSize: MAX_STREAM_PAGE,
       list: (params) => this.listTriggerLog(params),
       timeOf: this.timeOf,
     });
-    const numbering = new TriggerLogNumbering();
+    let numbering = new TriggerLogNumbering();
     const wanted = encodeEventId(this.source.name, naturalId);
     const context = this.contextFor(repoName);
     for (;;) {
-      const batch = await scan.next();
+      const batch = await this.nextOf(scan);
+      // The upstream changed under the scan, which read that second again from its first record.
+      if (batch.restarted) numbering = new TriggerLogNumbering();
       for (const { log } of batch.logs) {
         const event = toTriggerEvent(context, log, numbering);
         if (event.id === wanted) return event;
@@ -95,6 +122,9 @@ export class TencentCcrSession implements SourceSession {
     }
   }
 }
+
+/** Mapped batches, per answer: a warm page maps nothing. */
+const pages = new PageMemo<TriggerLog, TriggerEventRecord, TriggerLogNumbering>();
 
 /** The trigger log of one repository, in invoke_time order. */
 class TriggerLogStream implements Stream {
@@ -139,25 +169,37 @@ class TriggerLogStream implements Stream {
       ...(from !== undefined ? { from } : {}),
       ...(to !== undefined ? { to } : {}),
       pageSize: Math.min(MAX_STREAM_PAGE, Math.max(1, query.want)),
+      maxPageSize: MAX_STREAM_PAGE,
       list: (params) => this.session.listTriggerLog(params),
       timeOf: this.session.timeOf,
+      ...(query.resume !== undefined ? { resume: query.resume } : {}),
     });
     const context = this.session.contextFor(this.repoName);
-    const numbering = new TriggerLogNumbering();
+    let numbering = new TriggerLogNumbering();
     let first = true;
     return {
       next: async (): Promise<StreamChunk> => {
-        const batch = await scan.next();
-        const chunk: StreamChunk = {
-          events: batch.logs.map(({ log }) => toTriggerEvent(context, log, numbering)),
-          done: batch.done,
-        };
+        const batch = await this.session.nextOf(scan);
+        // The upstream changed under the scan, which read again from the first record of the
+        // last second it had returned: number from there afresh, so that those records get
+        // the ids they had (and the timeline drops them as read).
+        if (batch.restarted) numbering = new TriggerLogNumbering();
+        const head = batch.logs[0]?.log;
+        // A batch is a run of one answer's records: its first record and its length say which.
+        const mapped = head
+          ? pages.map(head, `${this.key} ${batch.logs.length}`, numbering, () => batch.logs.map(({ log }) => toTriggerEvent(context, log, numbering)))
+          : { events: [], numbering };
+        numbering = mapped.numbering;
+        const chunk: StreamChunk = { events: mapped.events, done: batch.done };
         if (first) {
           first = false;
           chunk.total = await this.totalOf(query, scan, batch.logs.length, batch.done);
         }
         return chunk;
       },
+      // The next page's scan starts from the cursor's instant in this same order: where that
+      // scan would land is what it needs to skip the search.
+      positionAt: (key: EventKey): StreamPosition | undefined => scan.position(key.at),
     };
   }
 

@@ -98,6 +98,7 @@ function configFor(server: TestServer, credentials: HuaweiCredentials): ModelArt
     name: 'modelarts-test',
     kind: 'huawei-modelarts',
     endpoint: server.baseUrl,
+    serviceListTtlSeconds: 0,
     http: { timeoutMs: 2_000, retries: 1, retryBaseDelayMs: 10, retryMaxDelayMs: 100, concurrency: 4 },
     credentials,
     scope: { projectId: 'proj123' },

@@ -30,8 +30,8 @@ beforeEach(() => {
   emulators.tencentCcr.resetRequests();
 });
 
-function scan(order: 'asc' | 'desc', from: number | undefined, to: number | undefined, pageSize: number) {
-  const session = source.openSession();
+function scan(order: 'asc' | 'desc', from: number | undefined, to: number | undefined, pageSize: number, on = source) {
+  const session = on.openSession();
   return new TriggerLogScan({
     repoName: REPO,
     order,
@@ -99,13 +99,34 @@ describe('TriggerLogScan over the emulator', () => {
     }
   });
 
-  it('skips records appended at the top while reading desc, instead of returning them twice', async () => {
-    const s = scan('desc', undefined, undefined, 10);
-    const first = await s.next();
-    emulators.tencentCcr.appendLogs(REPO, [{ ...SEED_EXAMPLE_LOG, repoName: REPO, invokeTime: '2025-01-15 07:59:00', tagName: 'late' }]);
-    const rest = await drain(s);
-    const seen = [...first.logs.map(({ log }) => log.raw as EmulatedLog), ...rest];
-    expect(seen).toEqual(all.slice().reverse());
+  it('reads again from the last second returned when records land while reading desc: nothing twice, nothing skipped', async () => {
+    // Uncached: every round reads the same pages of other data.
+    const uncached = new TencentCcrSource(tencentCcrSourceSchema.parse(tencentSource(emulators, { cacheTtlSeconds: 0 })));
+    for (const late of ['2025-01-15 07:59:00', '2024-01-01 00:00:00', TIE_TIME]) {
+      emulators.tencentCcr.reset();
+      const ties = Array.from({ length: TIE_COUNT }, (_, i) => ({ ...SEED_EXAMPLE_LOG, repoName: REPO, invokeTime: TIE_TIME, tagName: `tie-${i}` }));
+      emulators.tencentCcr.appendLogs(REPO, ties);
+      const before = emulators.tencentCcr.logs(REPO);
+      const tie = parseInvokeTime(TIE_TIME) * 1000;
+      const s = scan('desc', tie, undefined, 10, uncached);
+      const first = await s.next();
+      // newer than everything (first in desc order), older than everything (still to read),
+      // or in the very second being read (first of it in desc order)
+      emulators.tencentCcr.appendLogs(REPO, [{ ...SEED_EXAMPLE_LOG, repoName: REPO, invokeTime: late, tagName: 'late' }]);
+      const second = await s.next();
+      expect(second.restarted, late).toBe(true);
+      // the second read last, from its first record in desc order
+      const lastAt = first.logs.at(-1)!.at;
+      const restart = second.logs.findIndex(({ log }) => (log.raw as EmulatedLog).tagName !== 'late');
+      expect(second.logs[restart]!.at).toBe(lastAt);
+      expect(restart === 0 || late === TIE_TIME).toBe(true);
+      const rest = await drain(s);
+      const seen = timelineOf([first.logs, second.logs].flatMap((logs) => logs.map(({ log }) => log.raw as EmulatedLog)).concat(rest), 'desc');
+      const expected = before.filter((l) => ms(l) <= tie).reverse();
+      expect(seen.filter((l) => l.tagName !== 'late'), late).toEqual(expected);
+      // the late record lands ahead of the read position only when it is older
+      expect(seen.filter((l) => l.tagName === 'late').length, late).toBe(late === '2025-01-15 07:59:00' ? 0 : 1);
+    }
   });
 
   it('gives the stream total only when the window is the whole repository', async () => {
@@ -124,3 +145,27 @@ describe('TriggerLogScan over the emulator', () => {
     expect(desc.total).toBe(all.filter((l) => ms(l) <= older).length);
   });
 });
+
+/**
+ * What the stream and the timeline keep of a scan's records, all in one: a record of the
+ * last second kept whose content was already kept there is the same record read again
+ * (the seeded records of one second all differ), and a record behind it was read already.
+ */
+function timelineOf(logs: EmulatedLog[], order: 'asc' | 'desc'): EmulatedLog[] {
+  const kept: EmulatedLog[] = [];
+  let at: number | undefined;
+  const seen = new Set<string>();
+  for (const log of logs) {
+    const t = ms(log);
+    if (at !== undefined && t !== at && (order === 'asc' ? t < at : t > at)) continue;
+    if (t !== at) {
+      at = t;
+      seen.clear();
+    }
+    const key = JSON.stringify(log);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    kept.push(log);
+  }
+  return kept;
+}

@@ -112,10 +112,15 @@ function fanOutSection(results: Results): Section {
     notes.push(`The page takes about one upstream round trip: every source's calls go out together.`);
   } else {
     notes.push(
-      `**Above the aim.** The sources run in parallel with each other, but not every source's calls do: the p50 of ${ms(p50)} ` +
-        `is the slowest source's chain of round trips. ${SOURCE_LABELS[slowest]} needs up to ${sw.waves.max} waves ` +
-        `(${calls(sw.calls)} calls over ${sw.streams} streams; its last call starts at +${sw.lastStartMs.toFixed(0)} ms), ` +
-        `a floor of ${sw.waves.max * lat} ms before any processing.`,
+      sw.waves.max <= 1
+        ? `**Above the aim.** The fan-out is parallel: every source's calls go out in one wave (the last call of any source ` +
+            `starts within ${Math.max(...SOURCE_KEYS.map((key) => f.bySource[key].lastStartMs).filter(Number.isFinite)).toFixed(0)} ms ` +
+            `of the request), so the round trips cost one upstream latency, ${lat} ms. The p50 of ${ms(p50)} is that plus the ` +
+            `work on the answers, ${ms(p50 - lat)} here.`
+        : `**Above the aim.** The sources run in parallel with each other, but not every source's calls do: the p50 of ${ms(p50)} ` +
+            `is the slowest source's chain of round trips. ${SOURCE_LABELS[slowest]} needs up to ${sw.waves.max} waves ` +
+            `(${calls(sw.calls)} calls over ${sw.streams} streams; its last call starts at +${sw.lastStartMs.toFixed(0)} ms), ` +
+            `a floor of ${sw.waves.max * lat} ms before any processing.`,
     );
     notes.push(
       `The rest is CPU: with no added latency the same first page takes ${ms(results.deep.first.latency.median)} (p50, section 2), ` +

@@ -16,7 +16,7 @@ export function oncePerRecord<R extends object, V>(compute: (record: R) => V): (
     const value = compute(record);
     values.set(record, value);
     return value;
-  }
+  };
 }
 
 /**

@@ -29,7 +29,9 @@ export interface WindowPagesOptions<A, N> {
  * repeat a second id. The total of each answer tells: when it differs from the last one, the
  * read starts again as a first page from the last instant read (inclusive), numbering from
  * that instant's first record, so repeats come back under their own ids and the timeline
- * drops them. It costs one more call, only when the upstream changed mid-read.
+ * drops them. It costs one more call, only when the upstream changed mid-read. (An instant
+ * with more records than a page, changing at every call, is read on by page number rather
+ * than started again forever.)
  */
 export function readWindowByPages<A, N>(options: WindowPagesOptions<A, N>): StreamReader {
   const ascending = options.order === SortDirection.ASC;
@@ -39,12 +41,15 @@ export function readWindowByPages<A, N>(options: WindowPagesOptions<A, N>): Stre
   let numbering = options.numbering();
   let total: number | undefined;
   let lastAt: number | undefined;
+  /** Where the read last started again: never twice from one instant, which could loop. */
+  let anchoredAt: number | undefined;
   return {
     next: async (): Promise<StreamChunk> => {
       if (window.since !== undefined && window.since > window.until) return { events: [], done: true, total: 0 };
       let answer = await options.fetch(window, page);
       const first = total === undefined;
-      if (!first && options.totalOf(answer) !== total && lastAt !== undefined) {
+      if (!first && options.totalOf(answer) !== total && lastAt !== undefined && lastAt !== anchoredAt) {
+        anchoredAt = lastAt;
         window = ascending ? { since: lastAt, until: window.until } : { since: window.since, until: lastAt };
         page = 0;
         seen = 0;

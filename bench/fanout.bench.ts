@@ -1,7 +1,7 @@
 import { callStats, summarizeCalls, type CallStats, type VariantResult } from './alternate.js';
 import { assertComplete, PAGE_QUERY, reportedCalls, type PageData } from './queries.js';
 import { SOURCE_KEYS, type BenchStack, type SourceKey, type UpstreamCalls } from './stack.js';
-import { median, summarize } from './stats.js';
+import { median, summarize, type Summary } from './stats.js';
 
 /**
  * "Fan-out is parallel": with every emulator answering `latencyMs` late, a first page over
@@ -33,6 +33,11 @@ export interface SourceWaves {
 export interface FanOutResult {
   options: FanOutOptions;
   page: VariantResult;
+  /**
+   * The same page with the emulators answering at once, one before each timed request:
+   * what the page costs besides the round trips, so that the difference is what they add.
+   */
+  withoutLatency: Summary;
   bySource: Record<SourceKey, SourceWaves>;
 }
 
@@ -47,12 +52,16 @@ export async function benchFanOut(stack: BenchStack, options: FanOutOptions): Pr
     for (let i = 0; i < options.warmup; i++) await request();
 
     const latencies: number[] = [];
+    const withoutLatency: number[] = [];
     const reported: number[] = [];
     const calls: UpstreamCalls[] = [];
     const waves: Record<SourceKey, number[]> = emptyLists();
     const lastStart: Record<SourceKey, number[]> = emptyLists();
     let streams = {} as Record<SourceKey, number>;
     for (let i = 0; i < options.samples; i++) {
+      await stack.setLatency(0);
+      withoutLatency.push((await request()).ms);
+      await stack.setLatency(options.latencyMs);
       await stack.resetCalls();
       const { ms, sentAt, data } = await request();
       latencies.push(ms);
@@ -82,6 +91,7 @@ export async function benchFanOut(stack: BenchStack, options: FanOutOptions): Pr
     return {
       options,
       page: { latency: summarize(latencies), calls: summary, reportedCalls: callStats(reported) },
+      withoutLatency: summarize(withoutLatency),
       bySource,
     };
   } finally {

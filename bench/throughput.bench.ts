@@ -61,6 +61,8 @@ export interface ThroughputResult {
   upstream: UpstreamCalls;
   /** Upstream calls of one panel request after the load, sent alone, the cache warm (mean of a few). */
   warmCallsPerRequest: UpstreamCalls;
+  /** Of those requests sent alone, how many made any upstream call, and how many were sent. */
+  warmRequestsUpstream: { upstream: number; sent: number };
   memory: { before: MemorySnapshot; peak: MemorySnapshot; after: MemorySnapshot; collected: boolean };
   profile?: CpuProfileSummary;
 }
@@ -135,6 +137,7 @@ export async function benchThroughput(stack: BenchStack, options: ThroughputOpti
       sequential.push(await stack.calls());
     }
     const warmCallsPerRequest = sumCalls(sequential, sequential.length);
+    const warmRequestsUpstream = { upstream: sequential.filter((calls) => calls.total > 0).length, sent: sequential.length };
 
     let profile: CpuProfileSummary | undefined;
     if (eventgraph.rps / bareLoad.rps < options.aim) {
@@ -147,6 +150,7 @@ export async function benchThroughput(stack: BenchStack, options: ThroughputOpti
       eventgraph,
       bare: bareLoad,
       bytes: { eventgraph: sample.bytes, bare: Buffer.byteLength(bareSample.text) },
+      warmRequestsUpstream,
       upstream: sumCalls(upstreamParts),
       warmCallsPerRequest,
       memory: { before, peak, after, collected: collect !== undefined },

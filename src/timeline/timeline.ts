@@ -92,10 +92,10 @@ const MAX_KEPT_EDGES = 20_000;
 
 /**
  * Until when a page may be served again: while every answer it was built from may still
- * serve from the cache. Undefined when it must not be kept at all.
+ * serve from the cache. Undefined when it must not be kept at all: a source that failed,
+ * in part or whole (every error comes from one), or one whose answers may not serve again.
  */
 function keepUntil(page: TimelinePage, calls: UpstreamCallCounts): number | undefined {
-  if (page.errors.length > 0) return undefined;
   let until = Number.POSITIVE_INFINITY;
   for (const report of page.sources) {
     if (report.status === SourceState.SKIPPED) continue;

@@ -286,11 +286,9 @@ export abstract class UpstreamClient {
    */
   protected async requestWithResponse<T>(request: UpstreamRequest, schema: z.ZodType<T>): Promise<UpstreamResponse<T>> {
     let response: UpstreamResponse<T>;
-    let ttl = 0;
     if (!this.isCacheable(request)) {
       response = (await this.send(request, schema)).response;
     } else {
-      ttl = request.cacheTtlSeconds ?? this.cacheTtlSeconds;
       // The schema is part of the key: two callers validating one URL differently must not
       // receive each other's parsed answer.
       const key = `${this.cacheKeyFor(request)}\n${objectTag(schema)}`;
@@ -300,7 +298,8 @@ export abstract class UpstreamClient {
     }
     // Every caller notes how long what it was given may serve, shared or cached alike, so
     // that what is built from it (a timeline page) is kept no longer than the answer may be.
-    for (const tally of currentTallies()) tally.answered(this.sourceName, response.receivedAt + Math.max(ttl, 0) * 1000);
+    const servableUntil = response.receivedAt + Math.max(this.ttlOf(request), 0) * 1000;
+    for (const tally of currentTallies()) tally.answered(this.sourceName, servableUntil);
     return response;
   }
 
@@ -308,8 +307,13 @@ export abstract class UpstreamClient {
     return request.cacheable ?? request.idempotent ?? request.method === 'GET';
   }
 
+  /** How long the cross-request cache may serve this request's answer, in seconds; 0 for none. */
+  private ttlOf(request: UpstreamRequest): number {
+    return this.isCacheable(request) ? (request.cacheTtlSeconds ?? this.cacheTtlSeconds) : 0;
+  }
+
   private async cachedOrSent<T>(key: string, request: UpstreamRequest, schema: z.ZodType<T>): Promise<UpstreamResponse<T>> {
-    const ttl = request.cacheTtlSeconds ?? this.cacheTtlSeconds;
+    const ttl = this.ttlOf(request);
     if (ttl <= 0) return (await this.send(request, schema)).response;
     const hit = await this.cache.get(key);
     if (hit) return hit.response as UpstreamResponse<T>;

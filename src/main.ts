@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     port,
     host: fileConfig?.server.host,
     cursorSecret: fileConfig?.server.cursorSecret,
-    ...(fileConfig ? { snapshotStepMs: fileConfig.server.snapshotStepSeconds * 1000 } : {}),
+    ...(fileConfig ? { snapshotStepMs: fileConfig.server.snapshotStepSeconds * 1000, adaptiveReads: fileConfig.server.adaptiveReads } : {}),
   });
   let emulators: RunningEmulators | undefined;
   let config: Config;

@@ -290,9 +290,15 @@ export const configSchema = z
          * step behind the clock. 0: the clock to the millisecond.
          */
         snapshotStepSeconds: z.number().min(0).max(3_600).default(5),
+        /**
+         * Ask each stream for about the share of a page it gave the last time the same query
+         * was read, rather than for a whole page from every stream (src/timeline/read-plan.ts).
+         * false: every stream is asked for a whole page, every time.
+         */
+        adaptiveReads: z.boolean().default(true),
       })
       .strict()
-      .default(() => ({ port: 4000, snapshotStepSeconds: 5 })),
+      .default(() => ({ port: 4000, snapshotStepSeconds: 5, adaptiveReads: true })),
     sources: z.array(sourceConfigSchema).min(1),
   })
   .strict()

@@ -25,6 +25,8 @@ export interface ServerOptions {
   cursorSecret?: string;
   /** What the snapshot time `asOf` of a first page is rounded down to; see `server.snapshotStepSeconds`. */
   snapshotStepMs?: number;
+  /** See `server.adaptiveReads`; true unless false. */
+  adaptiveReads?: boolean;
 }
 
 /** The default of `server.snapshotStepSeconds`, for servers started without a configuration. */
@@ -43,7 +45,7 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const app = express();
   const httpServer = createServer(app);
-  const timeline = new Timeline(new CursorCodec(options.cursorSecret));
+  const timeline = new Timeline(new CursorCodec(options.cursorSecret), { adaptiveReads: options.adaptiveReads ?? true });
   let sources: readonly EventSource[] | undefined;
 
   const apollo = new ApolloServer<RequestContext>({

@@ -4,8 +4,8 @@ import type { EventRecord } from '../model/event.model.js';
  * Mapping memos. An answer served again, by the cross-request cache or by the request's
  * deduplication, is the very same parsed object, so what was built from it last time can
  * be handed out again: a warm page then maps no record and hashes nothing. Weak keys: what
- * is kept lives as long as the answer it came from. (CSMS keeps its whole snapshot the
- * same way, in csms.source.ts.)
+ * is kept lives as long as the answer it came from. (CSMS keeps what it mapped of an answer
+ * the same way, in csms.snapshot.ts.)
  */
 
 /** A per-record value that depends on the record alone (a digest), computed once. */

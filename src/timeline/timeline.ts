@@ -7,7 +7,8 @@ import { countUpstreamCalls, UpstreamCallCounts } from '../upstream/upstream.sco
 import { CursorCodec, digest, type CursorState } from './cursor.js';
 import { activeFields, canonicalFilter, matchesFilter, type EventFilter, type FilterField } from './event-filter.js';
 import { compareEventToKey, compareEvents, compareKeys, keyOf, reverse } from './event-order.js';
-import type { EventKey, Stream, StreamPosition, StreamReader } from './stream.js';
+import { ReadPlan } from './read-plan.js';
+import type { EventKey, Stream, StreamPosition, StreamQuery, StreamReader } from './stream.js';
 import { TimelineInputError } from './timeline.errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -83,6 +84,10 @@ interface Lane {
   last: EventKey | undefined;
   total: number | null | undefined;
   localOnly: boolean;
+  /** Events this page took from the lane. */
+  taken: number;
+  /** The first read asked for less than the page could take (see ReadPlan). */
+  planned: boolean;
 }
 
 const sourceLagKey = (name: string) => `source:${name}`;
@@ -122,8 +127,15 @@ export class Timeline {
     sizeCalculation: (page) => page.edges.length + 1,
   });
   private readonly building = new Map<string, Promise<TimelinePage>>();
+  /** Undefined when every stream is to be asked for a whole page (`server.adaptiveReads: false`). */
+  private readonly plan: ReadPlan | undefined;
 
-  constructor(private readonly cursors: CursorCodec) {}
+  constructor(
+    private readonly cursors: CursorCodec,
+    options: { adaptiveReads: boolean } = { adaptiveReads: true },
+  ) {
+    this.plan = options.adaptiveReads ? new ReadPlan() : undefined;
+  }
 
   /**
    * `SourceReport.upstreamCalls` counts the real calls this page started: an answer shared
@@ -191,6 +203,17 @@ export class Timeline {
     // only: a backward page starts every stream at the cursor (see README, "Partial failure").
     const incomingLags = backward ? {} : (cursor?.lags ?? {});
     const active = activeFields(filter);
+    const planKey = `${queryHash}/${readOrder}`;
+    const full = limit + 1;
+    const queryOf = (start: EventKey | undefined, want: number, resume: StreamPosition | undefined): StreamQuery => ({
+      order: readOrder,
+      since: filter.since,
+      until,
+      ...(start === undefined ? {} : { after: start }),
+      filter,
+      want,
+      ...(resume === undefined ? {} : { resume }),
+    });
 
     const reports = new Map<string, SourceReport>();
     for (const session of sessions) {
@@ -236,20 +259,13 @@ export class Timeline {
         const lag = laggingStart(incomingLags, stream);
         const start = lag === undefined ? cursor?.key : (lag ?? undefined);
         const resume = lag === undefined ? cursor?.positions[stream.key] : undefined;
+        const want = this.plan?.want(planKey, stream.key, full) ?? full;
         lanes.push({
           stream,
           report,
           start,
           startedBehind: lag !== undefined,
-          reader: stream.open({
-            order: readOrder,
-            since: filter.since,
-            until,
-            ...(start === undefined ? {} : { after: start }),
-            filter,
-            want: limit + 1,
-            ...(resume === undefined ? {} : { resume }),
-          }),
+          reader: stream.open(queryOf(start, want, resume)),
           buffer: [],
           pending: [],
           seenAt: undefined,
@@ -259,6 +275,8 @@ export class Timeline {
           last: undefined,
           total: undefined,
           localOnly: report.localFilters.length > 0,
+          taken: 0,
+          planned: want < full,
         });
       }
       if (report.status === SourceState.OK && report.streams === 0) report.status = SourceState.SKIPPED;
@@ -266,6 +284,18 @@ export class Timeline {
 
     const window = { ...filter, until };
     const byKey = (a: EventRecord, b: EventRecord) => compareEvents(a, b, readOrder);
+    const emitted: Array<{ event: EventRecord; state: CursorState }> = [];
+    // A planned read that fell short: the stream is read again from the last event the page
+    // took from it, as a next page would be, for everything the page could still take. The
+    // margin covers that event's millisecond, read again, and the one held for its ties.
+    const readOnInFull = (lane: Lane, from: EventKey) => {
+      lane.reader = lane.stream.open(queryOf(from, full - emitted.length + 4, lane.reader.positionAt?.(from)));
+      lane.planned = false;
+      lane.start = from;
+      lane.pending = [];
+      lane.seenAt = undefined;
+      lane.seenIds.clear();
+    };
     const fill = async (lane: Lane) => {
       while (lane.buffer.length === 0 && !lane.failed && !(lane.done && lane.pending.length === 0)) {
         if (lane.done) {
@@ -273,6 +303,7 @@ export class Timeline {
           lane.pending = [];
           break;
         }
+        if (lane.planned && lane.last) readOnInFull(lane, lane.last);
         try {
           const chunk = await lane.reader.next();
           if (lane.total === undefined) lane.total = chunk.total ?? null;
@@ -307,7 +338,6 @@ export class Timeline {
 
     await Promise.all(lanes.map(fill));
 
-    const emitted: Array<{ event: EventRecord; state: CursorState }> = [];
     let global = cursor?.key;
     while (emitted.length <= limit) {
       let next: Lane | undefined;
@@ -319,6 +349,7 @@ export class Timeline {
       const event = next.buffer.shift()!;
       const key = keyOf(event);
       next.last = key;
+      next.taken += 1;
       if (!global || compareKeys(key, global, readOrder) > 0) global = key;
       if (next.buffer.length === 0) await fill(next);
       emitted.push({
@@ -337,6 +368,7 @@ export class Timeline {
 
     const page = emitted.slice(0, limit);
     for (const { event } of page) reports.get(event.sourceName)!.events += 1;
+    for (const lane of lanes) if (!lane.failed) this.plan?.remember(planKey, lane.stream.key, lane.taken, full);
 
     for (const lane of lanes) {
       if (!lane.failed) continue;

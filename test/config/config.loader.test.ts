@@ -72,7 +72,7 @@ sources:
 describe('loadConfigFile', () => {
   it('loads YAML and applies defaults', async () => {
     const config = await loadConfigFile(await writeConfig('valid.yaml', validYaml), {});
-    expect(config.server).toEqual({ port: 4000, snapshotStepSeconds: 5 });
+    expect(config.server).toEqual({ port: 4000, snapshotStepSeconds: 5, adaptiveReads: true });
     expect(config.sources).toHaveLength(1);
     expect(config.sources[0]).toMatchObject({
       name: 'ma',
@@ -304,7 +304,7 @@ describe('schema problems', () => {
     const doc = { server: { port: 1, colour: 'red' }, sources: [source({ endpiont: 'x' })], extra: true };
     const error = parseError(doc);
     expect(error.message.split('\n')).toEqual([
-      'test.yaml: server: unknown key "colour"; allowed here: port, host, cursorSecret, snapshotStepSeconds',
+      'test.yaml: server: unknown key "colour"; allowed here: port, host, cursorSecret, snapshotStepSeconds, adaptiveReads',
       'test.yaml: sources[0]: unknown key "endpiont"; did you mean "endpoint"?',
       'test.yaml: unknown key "extra"; allowed here: server, sources',
     ]);

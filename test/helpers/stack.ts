@@ -1,7 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { parseConfig } from '../../src/config/config.loader.js';
 import { startEmulators, DEMO_CREDENTIALS, type RunningEmulators, type StartEmulatorsOptions } from '../../src/emulators/emulators.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import { createSources } from '../../src/sources/source-registry.js';
 import type { TypedDocumentString } from '../generated/graphql.js';
 
@@ -54,6 +54,7 @@ export function iamCredentials(emulators: RunningEmulators, overrides: Record<st
 export async function startStack(options: {
   emulators?: StartEmulatorsOptions;
   sources?: (emulators: RunningEmulators) => unknown[];
+  server?: Pick<ServerOptions, 'adaptiveReads'>;
 } = {}): Promise<Stack> {
   const emulators = await startEmulators({ now: ANCHOR, ...options.emulators });
   const sources = options.sources ? options.sources(emulators) : [modelArtsSource(emulators)];
@@ -70,7 +71,7 @@ export async function startStack(options: {
     },
     'test configuration',
   );
-  const server = await startServer({ port: 0, host: '127.0.0.1', cursorSecret: 'integration-test-cursor-secret' });
+  const server = await startServer({ port: 0, host: '127.0.0.1', cursorSecret: 'integration-test-cursor-secret', ...options.server });
   server.setSources(createSources(config.sources));
   return {
     emulators,

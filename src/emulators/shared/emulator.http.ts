@@ -82,8 +82,7 @@ export function faultInjection(options: {
       // Never answered; close() destroys the socket.
       return;
     }
-    if (knobs.latencyMs > 0) await options.lifecycle.delay(knobs.latencyMs);
-    if (options.lifecycle.isClosed) return;
+    if (knobs.latencyMs > 0) holdAnswer(res, options.lifecycle, knobs.latencyMs);
     const forced = knobs.forceStatus;
     if (forced !== null) {
       const error = options.errorFor(forced);
@@ -100,6 +99,24 @@ export function faultInjection(options: {
     }
     next();
   };
+}
+
+/**
+ * Holds the answer until `ms` after the request arrived, while the emulator works on it: a
+ * remote vendor's own work overlaps the network's delay, on machines of its own. Waiting
+ * first and working after would queue every emulator's work, on the one thread they share,
+ * behind the same timer, and charge that queue to the client under test.
+ */
+function holdAnswer(res: Response, lifecycle: EmulatorLifecycle, ms: number): void {
+  const due = performance.now() + ms;
+  const end = res.end.bind(res) as (...args: unknown[]) => Response;
+  res.end = ((...args: unknown[]) => {
+    const wait = due - performance.now();
+    if (wait <= 0) return end(...args);
+    // After close() the delay never settles: nothing is written to a destroyed socket.
+    void lifecycle.delay(wait).then(() => end(...args));
+    return res;
+  }) as Response['end'];
 }
 
 /**

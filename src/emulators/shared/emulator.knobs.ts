@@ -5,7 +5,7 @@ import { z } from 'zod';
  * `PUT /__emulator/knobs`; demo mode leaves them at their defaults.
  */
 export const faultKnobsShape = {
-  /** Added to every API request before it is answered. */
+  /** Every API answer leaves no sooner than this after its request arrived (the emulator works meanwhile). */
   latencyMs: z.number().int().min(0).max(600_000),
   /** Share of API requests (0..1) answered 500 with a vendor error body; drawn from a seeded PRNG. */
   errorRate: z.number().min(0).max(1),

@@ -1,21 +1,13 @@
 import type { CsmsSourceConfig } from '../../config/config.schema.js';
 import { EventKind, EventOutcome, SortDirection, Vendor, type SecretNotificationEventRecord } from '../../model/event.model.js';
 import { matchesFilter, type EventFilter, type FilterField } from '../../timeline/event-filter.js';
-import type { Stream, StreamChunk, StreamPlan, StreamQuery, StreamReader } from '../../timeline/stream.js';
+import { keysetWindow, type Stream, type StreamChunk, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { encodeEventId } from '../event-id.js';
 import type { EventSource, SourceSession } from '../source.js';
 import { CsmsClient, type CsmsClientOptions } from './csms.client.js';
-import { csmsStreamKey, RecordNumbering, toSecretNotificationEvent } from './csms.mapper.js';
+import { csmsStreamKey } from './csms.mapper.js';
 import type { CsmsRecords } from './csms.schemas.js';
-
-/** One answer of the API, with its records mapped once. */
-export interface CsmsSnapshot {
-  answer: CsmsRecords;
-  /** In the order of the answer. */
-  events: SecretNotificationEventRecord[];
-  /** Ascending by (occurredAt, id): the order of the timeline. */
-  sorted: SecretNotificationEventRecord[];
-}
+import { CsmsSnapshot } from './csms.snapshot.js';
 
 /**
  * Huawei CSMS secret notification records (VENDORS.md §3). The API answers everything in
@@ -36,8 +28,8 @@ export class CsmsSource implements EventSource {
   readonly projectId: string;
   readonly client: CsmsClient;
   /**
-   * Each answer mapped and sorted once: the cache hands every request the same answer
-   * object, and mapping up to 1000 records per request would cost more than the hit saves.
+   * One snapshot per answer: the cache hands every request the same answer object, so what
+   * a request mapped of it (see CsmsSnapshot) serves the next requests too.
    */
   private readonly snapshots = new WeakMap<CsmsRecords, CsmsSnapshot>();
 
@@ -56,17 +48,10 @@ export class CsmsSource implements EventSource {
     const answer = await this.client.listNotificationRecords();
     let snapshot = this.snapshots.get(answer);
     if (!snapshot) {
-      snapshot = this.map(answer);
+      snapshot = new CsmsSnapshot(this.name, answer);
       this.snapshots.set(answer, snapshot);
     }
     return snapshot;
-  }
-
-  private map(answer: CsmsRecords): CsmsSnapshot {
-    const numbering = new RecordNumbering();
-    const events = answer.records.map((record) => toSecretNotificationEvent(this.name, record, numbering));
-    const sorted = [...events].sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return { answer, events, sorted };
   }
 }
 
@@ -85,9 +70,8 @@ export class CsmsSession implements SourceSession {
   async findEvent(naturalId: readonly unknown[]): Promise<SecretNotificationEventRecord | null> {
     const [at, digest, n] = naturalId;
     if (typeof at !== 'number' || typeof digest !== 'string' || typeof n !== 'number') return null;
-    const wanted = encodeEventId(this.source.name, naturalId);
-    const { events } = await this.snapshot();
-    return events.find((event) => event.id === wanted) ?? null;
+    const snapshot = await this.snapshot();
+    return snapshot.find(encodeEventId(this.source.name, naturalId), at);
   }
 }
 
@@ -114,49 +98,67 @@ class NotificationRecordStream implements Stream {
     return { skip: false, upstream };
   }
 
+  /**
+   * The events in `order`, a millisecond mapped only when the read reaches it: a page maps
+   * about its own size of the snapshot, not the whole answer. The total is that of the
+   * window, cursor aside, as if every event had been mapped and filtered.
+   */
   open(query: StreamQuery): StreamReader {
     const ascending = query.order === SortDirection.ASC;
     const window: EventFilter = { ...query.filter, since: query.since, until: query.until };
-    let pending: SecretNotificationEventRecord[] | undefined;
-    let total = 0;
     const size = Math.max(query.want, 1);
+    let read: Iterator<SecretNotificationEventRecord> | undefined;
+    let upNext: IteratorResult<SecretNotificationEventRecord>;
+    const take = (): StreamChunk => {
+      const events: SecretNotificationEventRecord[] = [];
+      while (events.length < size && !upNext.done) {
+        events.push(upNext.value);
+        upNext = read!.next();
+      }
+      // One event read ahead, so `done` is known with the last page rather than after it.
+      return { events, done: upNext.done === true };
+    };
     return {
       next: async (): Promise<StreamChunk> => {
-        if (!pending) {
-          const { sorted } = await this.session.snapshot();
-          const matching = inWindow(sorted, query.since, query.until).filter((event) => matchesFilter(event, window));
-          if (!ascending) matching.reverse();
-          total = matching.length;
-          // Keyset: skip what lies before the cursor's millisecond; the timeline drops its ties.
-          const after = query.after;
-          pending = after
-            ? matching.filter((event) => (ascending ? event.occurredAt >= after.at : event.occurredAt <= after.at))
-            : matching;
-          const events = pending.splice(0, size);
-          return { events, done: pending.length === 0, total };
-        }
-        const events = pending.splice(0, size);
-        return { events, done: pending.length === 0 };
+        if (read) return take();
+        const snapshot = await this.session.snapshot();
+        const [start, end] = snapshot.groupsWithin(query.since, query.until);
+        const total = everyEventMatches(query.filter)
+          ? snapshot.count(start, end)
+          : [...matching(snapshot, start, end, ascending, window)].length;
+        // Keyset: skip what lies before the cursor's millisecond; the timeline drops its ties.
+        const keyset = keysetWindow(query);
+        const [from, to] = snapshot.groupsWithin(keyset.since, keyset.until);
+        read = matching(snapshot, from, to, ascending, window);
+        upNext = read.next();
+        return { ...take(), total };
       },
     };
   }
 }
 
 /**
- * The events of `sorted` (oldest first) within [since, until], found by binary search, so a
- * page of a large copy does not test every record against the window.
+ * True when the filter keeps every event of the window: then the window's records can be
+ * counted without mapping them. (kinds, vendors and sources are the timeline's to apply.)
  */
-function inWindow<T extends { occurredAt: number }>(sorted: readonly T[], since: number | undefined, until: number): T[] {
-  const firstAfter = (bound: number, inclusive: boolean) => {
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const at = sorted[mid]!.occurredAt;
-      if (inclusive ? at < bound : at <= bound) lo = mid + 1;
-      else hi = mid;
+function everyEventMatches(filter: EventFilter): boolean {
+  const bothOutcomes = !filter.outcomes || (filter.outcomes.includes(EventOutcome.SUCCESS) && filter.outcomes.includes(EventOutcome.FAILURE));
+  return bothOutcomes && filter.actor === undefined && filter.resource === undefined && filter.search === undefined;
+}
+
+/** The events of the groups [start, end) that match `filter`, in order, mapped as reached. */
+function* matching(
+  snapshot: CsmsSnapshot,
+  start: number,
+  end: number,
+  ascending: boolean,
+  filter: EventFilter,
+): Generator<SecretNotificationEventRecord> {
+  for (let i = 0; i < end - start; i++) {
+    const events = snapshot.eventsOf(ascending ? start + i : end - 1 - i);
+    for (let j = 0; j < events.length; j++) {
+      const event = events[ascending ? j : events.length - 1 - j]!;
+      if (matchesFilter(event, filter)) yield event;
     }
-    return lo;
-  };
-  return sorted.slice(since === undefined ? 0 : firstAfter(since, true), firstAfter(until, false));
+  }
 }

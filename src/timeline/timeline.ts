@@ -204,7 +204,10 @@ export class Timeline {
     const incomingLags = backward ? {} : (cursor?.lags ?? {});
     const active = activeFields(filter);
     const planKey = `${queryHash}/${readOrder}`;
-    const full = limit + 1;
+    // The most a page asks of one stream: the page may take limit + 1 events from it (one
+    // more than the page tells `hasNextPage`), and a read must show the one after those,
+    // else the last one's millisecond could have ties still to come and wait for a second call.
+    const full = limit + 2;
     const queryOf = (start: EventKey | undefined, want: number, resume: StreamPosition | undefined): StreamQuery => ({
       order: readOrder,
       since: filter.since,
@@ -339,7 +342,11 @@ export class Timeline {
     await Promise.all(lanes.map(fill));
 
     let global = cursor?.key;
+    /** The lane whose buffer the last event emptied: read on only if the page needs more. */
+    let drained: Lane | undefined;
     while (emitted.length <= limit) {
+      if (drained) await fill(drained);
+      drained = undefined;
       let next: Lane | undefined;
       for (const lane of lanes) {
         const head = lane.buffer[0];
@@ -351,7 +358,7 @@ export class Timeline {
       next.last = key;
       next.taken += 1;
       if (!global || compareKeys(key, global, readOrder) > 0) global = key;
-      if (next.buffer.length === 0) await fill(next);
+      if (next.buffer.length === 0) drained = next;
       emitted.push({
         event,
         state: {

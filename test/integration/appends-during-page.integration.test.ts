@@ -39,7 +39,7 @@ import { oracleEvents, oracleKey, walkedKey, WALK_QUERY, type Order, type Scope,
 const MARK = 'zqxmark';
 const PAGE = 6;
 /** What the merge asks of a stream for a page of PAGE: the upstream page size. */
-const UPSTREAM_PAGE = PAGE + 1;
+const UPSTREAM_PAGE = PAGE + 2;
 const BLOCK = 90;
 const SERVICE_INFO = 'during-page test';
 const TENCENT_REPO = 'kubetest/kubetest';

@@ -14,8 +14,8 @@ import { diffAgainstOracle, oracleEvents, walk, WALK_QUERY, type Order, type Wal
  */
 
 const PAGE = 20;
-/** The stream's page size: what the merge may take from it, the look-ahead included. */
-const UPSTREAM_PAGE = PAGE + 1;
+/** The stream's page size: what the merge may take from it, the look-ahead and the one after it included. */
+const UPSTREAM_PAGE = PAGE + 2;
 /** As `startStack` configures the server, to forge cursors with other positions. */
 const CURSOR_SECRET = 'integration-test-cursor-secret';
 const FILTER = { sources: ['ccr'] };

@@ -1,3 +1,5 @@
+import { request as undiciRequest } from 'undici';
+import type { RequestLogEntry } from '../src/emulators/emulators.js';
 import { callStats, summarizeCalls, type CallStats, type VariantResult } from './alternate.js';
 import { assertComplete, PAGE_QUERY, reportedCalls, type PageData } from './queries.js';
 import { SOURCE_KEYS, type BenchStack, type SourceKey, type UpstreamCalls } from './stack.js';
@@ -38,6 +40,12 @@ export interface FanOutResult {
    * what the page costs besides the round trips, so that the difference is what they add.
    */
   withoutLatency: Summary;
+  /**
+   * The machine's floor: the very calls of each timed page, sent again at once with nothing
+   * to sign, validate or map (bare undici requests, each answered 401 after the latency, its
+   * body parsed as JSON), timed from the first call sent to the last body parsed.
+   */
+  bare: Summary;
   bySource: Record<SourceKey, SourceWaves>;
 }
 
@@ -53,6 +61,7 @@ export async function benchFanOut(stack: BenchStack, options: FanOutOptions): Pr
 
     const latencies: number[] = [];
     const withoutLatency: number[] = [];
+    const bare: number[] = [];
     const reported: number[] = [];
     const calls: UpstreamCalls[] = [];
     const waves: Record<SourceKey, number[]> = emptyLists();
@@ -68,6 +77,7 @@ export async function benchFanOut(stack: BenchStack, options: FanOutOptions): Pr
       reported.push(reportedCalls(data));
       calls.push(await stack.calls());
       const log = await stack.log();
+      bare.push(await sendBare(stack.emulatorUrls, log));
       for (const key of SOURCE_KEYS) {
         const starts = log[key].map((entry) => entry.at - sentAt).sort((a, b) => a - b);
         waves[key].push(countWaves(starts, options.latencyMs));
@@ -92,11 +102,25 @@ export async function benchFanOut(stack: BenchStack, options: FanOutOptions): Pr
       options,
       page: { latency: summarize(latencies), calls: summary, reportedCalls: callStats(reported) },
       withoutLatency: summarize(withoutLatency),
+      bare: summarize(bare),
       bySource,
     };
   } finally {
     await stack.setLatency(0);
   }
+}
+
+/** The logged calls again, all at once and unsigned: what the same HTTP round trips cost alone. */
+async function sendBare(urls: Record<SourceKey, string>, log: Record<SourceKey, RequestLogEntry[]>): Promise<number> {
+  const calls = SOURCE_KEYS.flatMap((key) => log[key].map((entry) => ({ url: `${urls[key]}${entry.path}${entry.query ? `?${entry.query}` : ''}`, method: entry.method })));
+  const started = performance.now();
+  await Promise.all(
+    calls.map(async ({ url, method }) => {
+      const response = await undiciRequest(url, { method: method as 'GET' | 'POST', headers: { accept: 'application/json' } });
+      JSON.parse(await response.body.text());
+    }),
+  );
+  return performance.now() - started;
 }
 
 /**

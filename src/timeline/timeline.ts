@@ -203,7 +203,9 @@ export class Timeline {
     // only: a backward page starts every stream at the cursor (see README, "Partial failure").
     const incomingLags = backward ? {} : (cursor?.lags ?? {});
     const active = activeFields(filter);
-    const planKey = `${queryHash}/${readOrder}`;
+    // The time bounds are left out: a dashboard's window moves at every refresh, and the
+    // streams' shares of a page move far less.
+    const planKey = digest([canonicalFilter({ ...filter, since: undefined, until: undefined }), readOrder]);
     // The most a page asks of one stream: the page may take limit + 1 events from it (one
     // more than the page tells `hasNextPage`), and a read must show the one after those,
     // else the last one's millisecond could have ties still to come and wait for a second call.

@@ -9,8 +9,8 @@ import { ANCHOR, startStack, type Stack } from '../helpers/stack.js';
  */
 
 const PAGE_QUERY = /* GraphQL */ `
-  query ($first: Int!, $order: SortDirection) {
-    events(first: $first, order: $order) {
+  query ($first: Int!, $order: SortDirection, $filter: EventFilter) {
+    events(first: $first, order: $order, filter: $filter) {
       edges { node { id occurredAt } }
       sources { upstreamCalls }
     }
@@ -35,9 +35,9 @@ describe('adaptive reads', () => {
   afterAll(() => stack.close());
   afterEach(() => stack.emulators.modelarts.reset());
 
-  const page = async (first: number, order: 'ASC' | 'DESC' = 'DESC') => {
+  const page = async (first: number, order: 'ASC' | 'DESC' = 'DESC', filter: Record<string, unknown> = {}) => {
     stack.emulators.modelarts.resetRequests();
-    const result = await stack.gql<Page, { first: number; order: string }>(PAGE_QUERY, { first, order });
+    const result = await stack.gql<Page, { first: number; order: string; filter: Record<string, unknown> }>(PAGE_QUERY, { first, order, filter });
     expect(result.errors).toBeUndefined();
     const calls: EventCall[] = stack.emulators.modelarts
       .requests()
@@ -63,6 +63,16 @@ describe('adaptive reads', () => {
       const asked = again.calls.reduce((sum, call) => sum + call.limit, 0);
       expect(asked).toBeLessThan((services * 22) / 2);
     }
+  });
+
+  it('a moving time window keeps the plan: a dashboard refreshing "the last hour" reads as planned', async () => {
+    const until = (shift: number) => ({ until: new Date(ANCHOR - 3_600_000 + shift).toISOString() });
+    await page(12, 'DESC', until(0));
+    const learned = await page(12, 'DESC', until(0));
+    const moved = await page(12, 'DESC', until(60_000));
+    const limits = (calls: EventCall[]) => Object.fromEntries(calls.map((call) => [call.service, call.limit]));
+    expect(limits(moved.calls)).toEqual(limits(learned.calls));
+    expect(moved.calls.some((call) => call.limit < 14)).toBe(true);
   });
 
   it('a stream that gives more than planned is read on from the last event it gave, within the page', async () => {

@@ -142,6 +142,12 @@ function fanOutSection(results: Results): Section {
         `validate or map, take ${ms(f.bare.median)} (${ratio(f.bare.median / lat)} of ${lat} ms) on this machine, so the aim leaves ` +
         `eventgraph ${ms(Math.max(0, 1.3 * lat - f.bare.median))} for all its own work on ~${f.page.calls.total.mean.toFixed(0)} answers.`,
     );
+    notes.push(
+      `The emulators share one worker thread and take the requests in turn (signature checks, queries, JSON): the last ` +
+        `call of a page was taken up at +${Math.max(...SOURCE_KEYS.map((key) => f.bySource[key].lastStartMs).filter(Number.isFinite)).toFixed(0)} ms (p50, ` +
+        `"last call started" below), and its answer leaves ${lat} ms after that, so that part of the page's time is the test bed's, ` +
+        `where remote vendors would work in parallel.`,
+    );
     for (const key of SOURCE_KEYS) {
       const s = f.bySource[key];
       if (s.waves.max <= 1) continue;

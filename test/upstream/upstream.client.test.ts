@@ -178,6 +178,25 @@ describe('UpstreamClient timeouts and connections', () => {
     expect(Date.now() - started).toBeLessThan(900);
   });
 
+  it('times out an attempt whose body trickles in past the deadline', async () => {
+    // Headers at once, then a byte every 20ms: no gap is long, but the whole is.
+    server = await startTestServer(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      for (const byte of '{"ok": true}                              ') {
+        if (res.destroyed) return;
+        res.write(byte);
+        await sleep(20);
+      }
+      res.end();
+    });
+    const client = new TestClient(server.baseUrl, { policy: { timeoutMs: 150, retries: 0 } });
+
+    const started = Date.now();
+    const error = await rejection(client.call({ method: 'GET', path: '/trickle' }, okSchema));
+    expect(error.code).toBe('UPSTREAM_TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(600);
+  });
+
   it('maps a refused connection to UPSTREAM_UNAVAILABLE, after retrying it', async () => {
     const port = await unusedPort();
     const client = new TestClient(`http://127.0.0.1:${port}`, { policy: { retries: 1 } });

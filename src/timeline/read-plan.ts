@@ -8,8 +8,8 @@ const MAX_REMEMBERED = 20_000;
  * N + 1 events from any one stream, but over dozens of streams most give one or two: reading
  * N + 1 from each parses, validates and maps dozens of times what the page uses, on the
  * server and upstream alike. So the plan remembers what share of the last page of the same
- * query (its filter, time bounds aside, and its order) each stream gave, and asks for about
- * that, with a margin. A stream that gives more
+ * query (its filter, time bounds aside, its order, and whether it is a first page) each
+ * stream gave, and asks for about that, with a margin. A stream that gives more
  * than that this time is read again, from the last event it gave, for all the page could
  * still take (the timeline's `fill`): one more round trip on that page, never a wrong one.
  * A query not seen yet reads every stream in full, as before.

@@ -204,8 +204,9 @@ export class Timeline {
     const incomingLags = backward ? {} : (cursor?.lags ?? {});
     const active = activeFields(filter);
     // The time bounds are left out: a dashboard's window moves at every refresh, and the
-    // streams' shares of a page move far less.
-    const planKey = digest([canonicalFilter({ ...filter, since: undefined, until: undefined }), readOrder]);
+    // streams' shares of a page move far less. First pages and pages after a cursor are
+    // planned apart: the newest events are shared out otherwise than a walk's further on.
+    const planKey = digest([canonicalFilter({ ...filter, since: undefined, until: undefined }), readOrder, cursor === undefined]);
     // The most a page asks of one stream: the page may take limit + 1 events from it (one
     // more than the page tells `hasNextPage`), and a read must show the one after those,
     // else the last one's millisecond could have ties still to come and wait for a second call.

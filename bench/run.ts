@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     const n = (full: number, smoke: number) => (SMOKE ? smoke : full);
 
     log(`1/5 fan-out: events(first: 50) over five vendors, +${LATENCY_MS} ms per upstream answer`);
-    const fanOut = await benchFanOut(stack, { pageSize: 50, latencyMs: LATENCY_MS, warmup: n(20, 1), samples: n(30, 2) });
+    const fanOut = await benchFanOut(stack, { pageSize: 50, latencyMs: LATENCY_MS, warmup: n(50, 1), samples: n(30, 2) });
 
     log('2/5 deep pages: page 1 vs page 200');
     const deep = await benchDeepPaging(stack, {

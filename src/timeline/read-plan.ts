@@ -9,10 +9,10 @@ const MAX_REMEMBERED = 20_000;
  * N + 1 from each parses, validates and maps dozens of times what the page uses, on the
  * server and upstream alike. So the plan remembers what share of the last page of the same
  * query (its filter, time bounds aside, its order, and whether it is a first page) each
- * stream gave, and asks for about that, with a margin. A stream that gives more
- * than that this time is read again, from the last event it gave, for all the page could
- * still take (the timeline's `fill`): one more round trip on that page, never a wrong one.
- * A query not seen yet reads every stream in full, as before.
+ * stream gave, and asks for about that, with a margin. A stream that gives more than that
+ * this time is read on, from the last event it gave, for all the page could still take (the
+ * timeline's `readOnInFull`): one more round trip on that page, never a wrong page. A query
+ * not seen yet reads every stream in full.
  */
 export class ReadPlan {
   private readonly shares = new LRUCache<string, number>({ max: MAX_REMEMBERED });

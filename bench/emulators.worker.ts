@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { startEmulators } from '../src/emulators/emulators.js';
+import { startEmulators } from '../src/demo/demo.emulators.js';
 
 /**
  * The benchmark's vendor emulators, in a worker thread of their own: their query work and

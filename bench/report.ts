@@ -481,7 +481,7 @@ export function renderMarkdown(results: Results): string {
     '',
     'Speed and upstream cost of eventgraph, measured here rather than in timed tests. The real',
     'server runs against the five vendor emulators over loopback HTTP, with the demo',
-    'configuration (`src/config/demo.config.ts`) and the production HTTP policy (signing, zod',
+    'configuration (`src/demo/demo.config.ts`) and the production HTTP policy (signing, zod',
     `validation of every answer, retries, concurrency ${DEFAULT_CONCURRENCY} per source). The emulators run in a`,
     'worker thread of their own, so the server\'s thread runs eventgraph alone. The machines',
     'these run on are noisy and shared, so every comparison is measured **in one run,',

@@ -1,10 +1,10 @@
 import http from 'node:http';
 import { Worker } from 'node:worker_threads';
-import { demoConfig } from '../src/config/demo.config.js';
+import { demoConfig } from '../src/demo/demo.config.js';
 import type { SourceConfig } from '../src/config/config.schema.js';
-import type { RequestCounts, RequestLogEntry } from '../src/emulators/emulators.js';
+import type { RequestCounts, RequestLogEntry } from '../src/demo/demo.emulators.js';
 import { startServer, type RunningServer } from '../src/server/server.js';
-import { createSources } from '../src/sources/source-registry.js';
+import { createSources } from '../src/vendors/vendor-registry.js';
 import type { EmulatorsClose, EmulatorsReady, EmulatorsWorkerData } from './emulators.worker.js';
 
 /**

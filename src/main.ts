@@ -4,10 +4,10 @@
  */
 import { ConfigError, loadConfigFile, resolveConfigPath } from './config/config.loader.js';
 import type { Config } from './config/config.schema.js';
-import { demoConfig } from './config/demo.config.js';
-import { startEmulators, type RunningEmulators } from './emulators/emulators.js';
+import { demoConfig } from './demo/demo.config.js';
+import { startEmulators, type RunningEmulators } from './demo/demo.emulators.js';
 import { startServer } from './server/server.js';
-import { createSources } from './sources/source-registry.js';
+import { createSources } from './vendors/vendor-registry.js';
 
 const USAGE = 'usage: npm start [-- --config FILE]   (or set EVENTGRAPH_CONFIG; with neither, demo mode)';
 

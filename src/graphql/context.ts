@@ -1,6 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import type { EventKind } from '../model/event.model.js';
-import type { EventSource, SourceSession } from '../sources/source.js';
+import type { EventSource, SourceSession } from '../timeline/event-source.js';
 import type { Timeline } from '../timeline/timeline.js';
 import { badUserInput } from './errors.js';
 

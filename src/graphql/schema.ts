@@ -2,18 +2,18 @@ import 'reflect-metadata';
 import './enums.js';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { AuditResolver } from './resolvers/audit.resolver.js';
-import { DeploymentResolver } from './resolvers/deployment.resolver.js';
-import { ImageResolver } from './resolvers/image.resolver.js';
-import { SecretNotificationResolver } from './resolvers/secret-notification.resolver.js';
+import { AuditResolver } from '../vendors/bkrepo/audit.resolver.js';
+import { DeploymentResolver } from '../vendors/huawei-modelarts/deployment.resolver.js';
+import { ImageResolver } from '../vendors/huawei-hss/image.resolver.js';
+import { SecretNotificationResolver } from '../vendors/huawei-csms/secret-notification.resolver.js';
 import { EventFieldsResolver } from './resolvers/event-fields.resolver.js';
 import { EventsResolver } from './resolvers/events.resolver.js';
-import { TriggerResolver } from './resolvers/trigger.resolver.js';
-import { AuditEventType } from './types/audit-event.type.js';
-import { DeploymentEventType } from './types/deployment-event.type.js';
-import { ImageEventType } from './types/image-event.type.js';
-import { SecretNotificationEventType } from './types/secret-notification-event.type.js';
-import { TriggerEventType } from './types/trigger-event.type.js';
+import { TriggerResolver } from '../vendors/tencent-ccr/trigger.resolver.js';
+import { AuditEventType } from '../vendors/bkrepo/audit-event.type.js';
+import { DeploymentEventType } from '../vendors/huawei-modelarts/deployment-event.type.js';
+import { ImageEventType } from '../vendors/huawei-hss/image-event.type.js';
+import { SecretNotificationEventType } from '../vendors/huawei-csms/secret-notification-event.type.js';
+import { TriggerEventType } from '../vendors/tencent-ccr/trigger-event.type.js';
 
 /** The public schema. `schema/schema.graphql` is this, printed (npm run schema:emit). */
 export function buildEventgraphSchema(): Promise<GraphQLSchema> {

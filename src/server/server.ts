@@ -8,7 +8,7 @@ import express from 'express';
 import { RequestContext } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
 import { buildEventgraphSchema } from '../graphql/schema.js';
-import type { EventSource } from '../sources/source.js';
+import type { EventSource } from '../timeline/event-source.js';
 import { CursorCodec } from '../timeline/cursor.js';
 import { Timeline } from '../timeline/timeline.js';
 import { UpstreamRequestScope } from '../upstream/upstream.scope.js';

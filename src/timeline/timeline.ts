@@ -1,6 +1,6 @@
 import { SortDirection, type EventRecord } from '../model/event.model.js';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
-import type { EventSource, SourceSession } from '../sources/source.js';
+import type { EventSource, SourceSession } from './event-source.js';
 import { UpstreamError } from '../upstream/upstream.errors.js';
 import { objectTag } from '../upstream/object-tag.js';
 import { countUpstreamCalls, UpstreamCallCounts } from '../upstream/upstream.scope.js';

@@ -1,7 +1,7 @@
 import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js';
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CREDENTIALS, startEmulators, type RunningEmulators } from '../../src/emulators/emulators.js';
+import { DEMO_CREDENTIALS, startEmulators, type RunningEmulators } from '../../src/demo/demo.emulators.js';
 import {
   NOTIFICATION_STATUSES,
   SECRET_TYPES,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CREDENTIALS, startEmulators, type RunningEmulators } from '../../src/emulators/emulators.js';
+import { DEMO_CREDENTIALS, startEmulators, type RunningEmulators } from '../../src/demo/demo.emulators.js';
 import { call, issueToken, passwordTokenBody } from './support/emulator-client.js';
 
 const PROJECT = DEMO_CREDENTIALS.huawei.projectId;

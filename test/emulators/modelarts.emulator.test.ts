@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CREDENTIALS, startEmulators, type RunningEmulators } from '../../src/emulators/emulators.js';
+import { DEMO_CREDENTIALS, startEmulators, type RunningEmulators } from '../../src/demo/demo.emulators.js';
 import { OTHER_WORKSPACE_ID, type ModelArtsEvent } from '../../src/emulators/huawei-modelarts/modelarts.dataset.js';
 import { call, issueToken } from './support/emulator-client.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CREDENTIALS, startEmulators, type RunningEmulators } from '../../src/emulators/emulators.js';
+import { DEMO_CREDENTIALS, startEmulators, type RunningEmulators } from '../../src/demo/demo.emulators.js';
 import type { ModelArtsEvent } from '../../src/emulators/huawei-modelarts/modelarts.dataset.js';
 import { call } from './support/emulator-client.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CREDENTIALS, startEmulators, type RunningEmulators } from '../../src/emulators/emulators.js';
+import { DEMO_CREDENTIALS, startEmulators, type RunningEmulators } from '../../src/demo/demo.emulators.js';
 import type { ArrivingRequest } from '../../src/emulators/shared/emulator.app.js';
 import { call } from './support/emulator-client.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulators, type RunningEmulators } from '../../src/emulators/emulators.js';
+import { startEmulators, type RunningEmulators } from '../../src/demo/demo.emulators.js';
 import { CLUSTER_REGIONS, SEED_EXAMPLE_LOG } from '../../src/emulators/tencent-ccr/tencent-ccr.dataset.js';
 import { signedCall, type RawCallOptions } from '../helpers/tencent.js';
 

@@ -1,8 +1,8 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { parseConfig } from '../../src/config/config.loader.js';
-import { startEmulators, DEMO_CREDENTIALS, type RunningEmulators, type StartEmulatorsOptions } from '../../src/emulators/emulators.js';
+import { startEmulators, DEMO_CREDENTIALS, type RunningEmulators, type StartEmulatorsOptions } from '../../src/demo/demo.emulators.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
-import { createSources } from '../../src/sources/source-registry.js';
+import { createSources } from '../../src/vendors/vendor-registry.js';
 import type { TypedDocumentString } from '../generated/graphql.js';
 
 /**

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { DEMO_CREDENTIALS, type RunningEmulators } from '../../src/emulators/emulators.js';
+import { DEMO_CREDENTIALS, type RunningEmulators } from '../../src/demo/demo.emulators.js';
 
 /**
  * Tencent's own legacy signer, the npm package `qcloudapi-sdk` (CommonJS, untyped): a third

@@ -1,4 +1,4 @@
-import { DEMO_CREDENTIALS, type RunningEmulators } from '../../src/emulators/emulators.js';
+import { DEMO_CREDENTIALS, type RunningEmulators } from '../../src/demo/demo.emulators.js';
 import { modelArtsSource, type Stack } from './stack.js';
 import { tencentSource } from './tencent.js';
 

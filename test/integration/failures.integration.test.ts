@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulators, type RunningEmulators } from '../../src/emulators/emulators.js';
+import { startEmulators, type RunningEmulators } from '../../src/demo/demo.emulators.js';
 import { EventsPageDocument, SourcesDocument } from '../generated/graphql.js';
 import { ANCHOR, iamCredentials, modelArtsSource, startStack, type Stack } from '../helpers/stack.js';
 

@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/config.loader.js';
 import type { HssSourceConfig } from '../../src/config/config.schema.js';
-import { DEMO_CREDENTIALS, type RunningEmulators } from '../../src/emulators/emulators.js';
+import { DEMO_CREDENTIALS, type RunningEmulators } from '../../src/demo/demo.emulators.js';
 import type { CsmsNotificationRecord } from '../../src/emulators/huawei-csms/csms.dataset.js';
-import { HssClient } from '../../src/sources/huawei-hss/hss.client.js';
+import { HssClient } from '../../src/vendors/huawei-hss/hss.client.js';
 import {
   DeploymentServicesDocument,
   EventByIdDocument,

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningEmulators } from '../../src/emulators/emulators.js';
+import type { RunningEmulators } from '../../src/demo/demo.emulators.js';
 import { ANCHOR, startStack, type Stack } from '../helpers/stack.js';
 import {
   diffAgainstOracle,

@@ -7,7 +7,7 @@ import { startServer } from '../../src/server/server.js';
 import { postGraphQL } from '../helpers/stack.js';
 
 /** `npm start` as a user runs it: a real process, real signals, real exit codes. */
-const root = new URL('../../', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 const children: ChildProcessWithoutNullStreams[] = [];
 
 function start(args: string[] = [], env: Record<string, string> = {}) {

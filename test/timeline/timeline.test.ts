@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventKind, EventOutcome, SortDirection, Vendor, type EventRecord } from '../../src/model/event.model.js';
-import type { EventSource, SourceSession } from '../../src/sources/source.js';
+import type { EventSource, SourceSession } from '../../src/timeline/event-source.js';
 import { CursorCodec } from '../../src/timeline/cursor.js';
 import { compareKeys, keyOf } from '../../src/timeline/event-order.js';
 import type { Stream, StreamQuery } from '../../src/timeline/stream.js';

@@ -1,6 +1,6 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { EventRecord } from '../../model/event.model.js';
-import type { EventSource } from '../../sources/source.js';
+import type { EventSource } from '../../timeline/event-source.js';
 import type { RequestContext } from '../context.js';
 import { EventInterface } from '../types/event.interface.js';
 import { SourceType } from '../types/source.type.js';

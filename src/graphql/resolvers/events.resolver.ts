@@ -1,7 +1,7 @@
 import { responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, ArgsType, Ctx, Field, ID, Info, Int, Query, Resolver } from 'type-graphql';
 import type { EventRecord } from '../../model/event.model.js';
-import { decodeEventId } from '../../sources/event-id.js';
+import { decodeEventId } from '../../timeline/event-id.js';
 import type { TimelinePage } from '../../timeline/timeline.js';
 import type { RequestContext } from '../context.js';
 import { SortDirection } from '../enums.js';

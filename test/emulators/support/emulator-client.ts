@@ -1,4 +1,4 @@
-import { DEMO_CREDENTIALS } from '../../../src/emulators/emulators.js';
+import { DEMO_CREDENTIALS } from '../../../src/demo/demo.emulators.js';
 import { signForTest } from './huawei-test.signer.js';
 
 export type Auth =

@@ -1,0 +1,25 @@
+import type { EventKind, EventRecord, Vendor } from '../model/event.model.js';
+import type { Stream } from './stream.js';
+
+/**
+ * One configured source: one vendor account, region and scope. Long-lived: it owns the
+ * upstream client, and with it the IAM token, the concurrency limit and the cache. Upstream
+ * calls are counted by the upstream core (src/upstream/upstream.scope.ts), not here, so that
+ * an answer shared within a request or served from the cache is not counted as a call.
+ */
+export interface EventSource {
+  readonly name: string;
+  readonly kind: EventKind;
+  readonly vendor: Vendor;
+  readonly endpoint: string;
+  /** The view of one GraphQL request. DataLoaders live there, never across requests. */
+  openSession(): SourceSession;
+}
+
+export interface SourceSession {
+  readonly source: EventSource;
+  /** The streams the source expands into; may call the upstream (e.g. a service list). */
+  streams(): Promise<Stream[]>;
+  /** The event whose id `events` gave, or null when it is not (or no longer) upstream. */
+  findEvent(naturalId: readonly unknown[]): Promise<EventRecord | null>;
+}

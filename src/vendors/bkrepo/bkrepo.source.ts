@@ -1,0 +1,149 @@
+import type { BkRepoSourceConfig } from '../../config/config.schema.js';
+import { EventKind, EventOutcome, SortDirection, Vendor, type AuditEventRecord } from '../../model/event.model.js';
+import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
+import { keysetWindow, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
+import { encodeEventId } from '../../timeline/event-id.js';
+import type { EventSource, SourceSession } from '../../timeline/event-source.js';
+import { PageMemo } from '../shared/event-memo.js';
+import { readWindowByPages } from '../shared/window-pages.js';
+import { BkRepoClient, type ListLogsParams, type LogEntry, type LogListAnswer } from './bkrepo.client.js';
+import { RecordNumbering, streamKeyOf, toAuditEvent, type LogStreamRef } from './bkrepo.mapper.js';
+import { matchesResourcePattern, pushableResourcePrefix } from './bkrepo.resource-key.js';
+
+/**
+ * bk-repo has no documented page maximum; 1000 keeps one answer (and one Mongo query on the
+ * server) reasonable while a page of the timeline (at most 501 events) still takes one call.
+ */
+export const MAX_PAGE_SIZE = 1000;
+
+/**
+ * BlueKing bk-repo operation logs (VENDORS.md §5). One query names exactly one repository
+ * and one event type, so each (repository, event type) pair of the scope is one stream.
+ */
+export class BkRepoSource implements EventSource {
+  readonly kind = EventKind.AUDIT;
+  readonly vendor = Vendor.BLUEKING;
+  readonly name: string;
+  readonly endpoint: string;
+  readonly client: BkRepoClient;
+
+  constructor(readonly config: BkRepoSourceConfig) {
+    this.name = config.name;
+    this.endpoint = config.endpoint;
+    this.client = new BkRepoClient(config);
+  }
+
+  get scope(): BkRepoSourceConfig['scope'] {
+    return this.config.scope;
+  }
+
+  openSession(): BkRepoSession {
+    return new BkRepoSession(this);
+  }
+}
+
+export class BkRepoSession implements SourceSession {
+  constructor(readonly source: BkRepoSource) {}
+
+  streams(): Promise<Stream[]> {
+    const { projectId, repositories, eventTypes } = this.source.scope;
+    return Promise.resolve(
+      repositories.flatMap((repoName) =>
+        eventTypes.map((eventType) => new LogStream(this, { sourceName: this.source.name, projectId, repoName, eventType })),
+      ),
+    );
+  }
+
+  async findEvent(naturalId: readonly unknown[]): Promise<AuditEventRecord | null> {
+    const [projectId, repoName, eventType, at] = naturalId;
+    if (typeof projectId !== 'string' || typeof repoName !== 'string' || typeof eventType !== 'string') return null;
+    if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) return null;
+    // Every record of that millisecond, numbered the way the timeline numbers them. `*` is
+    // every resource key; the digest in the id tells the record apart.
+    const ref: LogStreamRef = { sourceName: this.source.name, projectId, repoName, eventType };
+    const numbering = new RecordNumbering();
+    const wanted = encodeEventId(this.source.name, naturalId);
+    for (let pageNumber = 1; ; pageNumber += 1) {
+      const answer = await this.listLogs({
+        projectId,
+        repoName,
+        eventType,
+        resourceKey: '*',
+        startTime: at,
+        endTime: at,
+        direction: 'ASC',
+        pageNumber,
+        pageSize: MAX_PAGE_SIZE,
+      });
+      const found = answer.entries.map((entry) => toAuditEvent(ref, entry, numbering)).find((event) => event.id === wanted);
+      if (found) return found;
+      if (answer.entries.length < MAX_PAGE_SIZE) return null;
+    }
+  }
+
+  /** The native `auditLogs` query, and every stream page. */
+  listLogs(params: ListLogsParams): Promise<LogListAnswer> {
+    return this.source.client.listLogs(params);
+  }
+}
+
+/** Mapped pages, per answer: a warm page maps nothing (see event-memo.ts). */
+const pages = new PageMemo<LogEntry[], AuditEventRecord, RecordNumbering>();
+
+/** One repository's records of one event type, read page by page. */
+class LogStream implements Stream {
+  readonly key: string;
+  readonly sourceName: string;
+
+  constructor(
+    private readonly session: BkRepoSession,
+    private readonly ref: LogStreamRef,
+  ) {
+    this.key = streamKeyOf(ref);
+    this.sourceName = ref.sourceName;
+  }
+
+  plan(filter: EventFilter): StreamPlan {
+    const upstream: FilterField[] = ['since', 'until'];
+    // Every record is SUCCESS (bkrepo.mapper.ts): the outcome filter keeps all or nothing.
+    if (filter.outcomes) {
+      if (!filter.outcomes.includes(EventOutcome.SUCCESS)) return { skip: true, upstream };
+      upstream.push('outcomes');
+    }
+    if (filter.actor !== undefined) upstream.push('actor');
+    // `resource` narrows the upstream query, but as a prefix: the upstream may return other
+    // keys that start with it, so its count is not the filter's and the field stays local.
+    if (filter.resource !== undefined && !matchesResourcePattern(this.session.source.scope.resourceKeyPrefix, filter.resource)) {
+      return { skip: true, upstream };
+    }
+    return { skip: false, upstream };
+  }
+
+  open(query: StreamQuery): StreamReader {
+    const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(query.want, 1));
+    const scopePrefix = this.session.source.scope.resourceKeyPrefix;
+    const params: ListLogsParams = {
+      projectId: this.ref.projectId,
+      repoName: this.ref.repoName,
+      eventType: this.ref.eventType,
+      resourceKey: query.filter.resource === undefined ? scopePrefix : pushableResourcePrefix(query.filter.resource, scopePrefix),
+      ...(query.filter.actor === undefined ? {} : { userId: query.filter.actor }),
+      direction: query.order === SortDirection.ASC ? 'ASC' : 'DESC',
+      pageSize,
+    };
+    // createdDate has milliseconds, so the cursor's millisecond maps exactly; the start is
+    // always sent, since the server's default would hide records older than 3 months.
+    const window = keysetWindow(query);
+    return readWindowByPages({
+      order: query.order,
+      window: { since: window.since ?? 0, until: window.until },
+      pageSize,
+      fetch: (window, page) => this.session.listLogs({ ...params, startTime: window.since ?? 0, endTime: window.until, pageNumber: page + 1 }),
+      countOf: (answer) => answer.entries.length,
+      totalOf: (answer) => answer.page.totalRecords,
+      numbering: () => new RecordNumbering(),
+      map: (answer, numbering) =>
+        pages.map(answer.entries, this.key, numbering, () => answer.entries.map((entry) => toAuditEvent(this.ref, entry, numbering))),
+    });
+  }
+}

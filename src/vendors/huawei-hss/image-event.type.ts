@@ -1,0 +1,33 @@
+import { Field, ObjectType } from 'type-graphql';
+import { EventInterface } from '../../graphql/types/event.interface.js';
+
+@ObjectType('ImageEvent', {
+  implements: EventInterface,
+  description:
+    'A Huawei Cloud HSS container-image operation log (ListContainerImageLogs). outcome: UNKNOWN, as the log does not say. resource: resourceName; actor: userName.',
+})
+export class ImageEventType extends EventInterface {
+  @Field(() => String)
+  resourceName!: string;
+
+  @Field(() => String)
+  resourceType!: string;
+
+  @Field(() => String)
+  eventName!: string;
+
+  @Field(() => String)
+  eventId!: string;
+
+  @Field(() => String)
+  eventType!: string;
+
+  @Field(() => String, { nullable: true })
+  sourceIp?: string | null;
+
+  @Field(() => String, { nullable: true })
+  userName?: string | null;
+
+  @Field(() => String, { nullable: true })
+  content?: string | null;
+}

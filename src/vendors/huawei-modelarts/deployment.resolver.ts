@@ -1,0 +1,156 @@
+import { DateTimeResolver } from 'graphql-scalars';
+import { Args, ArgsType, Ctx, Field, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { EventKind, type DeploymentEventRecord } from '../../model/event.model.js';
+import { ModelArtsSession } from './modelarts.source.js';
+import {
+  EventNumbering,
+  toDeploymentEvent,
+  toDeploymentService,
+  type DeploymentServiceRecord,
+} from './modelarts.mapper.js';
+import type { RequestContext } from '../../graphql/context.js';
+import { SortDirection } from '../../graphql/enums.js';
+import { badUserInput } from '../../graphql/errors.js';
+import { DeploymentEventType } from './deployment-event.type.js';
+import {
+  DeploymentEventPageType,
+  DeploymentEventSortBy,
+  DeploymentEventTypeFilter,
+  DeploymentInferType,
+  DeploymentServicePageType,
+  DeploymentServiceSortBy,
+  DeploymentServiceStatus,
+} from './deployment-pages.type.js';
+import { DeploymentServiceType } from './deployment-service.type.js';
+
+/** The documented page limit of both ModelArts list calls. */
+const MAX_LIMIT = 1000;
+
+@ArgsType()
+class PagingArgs {
+  @Field(() => String, { nullable: true, description: 'A configured huawei-modelarts source; optional when there is only one.' })
+  source?: string;
+
+  @Field(() => Int, { nullable: true, description: 'The PAGE INDEX, from 0 (not a record offset).' })
+  offset?: number;
+
+  @Field(() => Int, { nullable: true, description: `Page size, 1 to ${MAX_LIMIT}; the upstream default is 1000.` })
+  limit?: number;
+
+  @Field(() => SortDirection, { nullable: true, description: 'The upstream default is DESC.' })
+  order?: SortDirection;
+}
+
+@ArgsType()
+class DeploymentServicesArgs extends PagingArgs {
+  @Field(() => String, { nullable: true })
+  serviceId?: string;
+
+  @Field(() => String, { nullable: true })
+  serviceName?: string;
+
+  @Field(() => String, { nullable: true })
+  modelId?: string;
+
+  @Field(() => String, { nullable: true })
+  workspaceId?: string;
+
+  @Field(() => DeploymentInferType, { nullable: true })
+  inferType?: DeploymentInferType;
+
+  @Field(() => DeploymentServiceStatus, { nullable: true })
+  status?: DeploymentServiceStatus;
+
+  @Field(() => DeploymentServiceSortBy, { nullable: true })
+  sortBy?: DeploymentServiceSortBy;
+}
+
+@ArgsType()
+class DeploymentEventsArgs extends PagingArgs {
+  @Field(() => String)
+  serviceId!: string;
+
+  @Field(() => DeploymentEventTypeFilter, { nullable: true })
+  eventType?: DeploymentEventTypeFilter;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'Inclusive lower bound of occur_time.' })
+  startTime?: Date;
+
+  @Field(() => DateTimeResolver, { nullable: true, description: 'Inclusive upper bound of occur_time.' })
+  endTime?: Date;
+
+  @Field(() => DeploymentEventSortBy, { nullable: true })
+  sortBy?: DeploymentEventSortBy;
+}
+
+/** Huawei ModelArts, queried natively: every upstream parameter, one upstream call. */
+@Resolver(() => DeploymentEventType)
+export class DeploymentResolver {
+  @Query(() => DeploymentServicePageType, { description: 'GET /v1/{project_id}/services, as is.' })
+  async deploymentServices(@Args(() => DeploymentServicesArgs) args: DeploymentServicesArgs, @Ctx() context: RequestContext) {
+    const session = modelArtsSession(context, args.source);
+    checkPaging(args);
+    const answer = await session.listServices({
+      serviceId: args.serviceId,
+      serviceName: args.serviceName,
+      modelId: args.modelId,
+      workspaceId: args.workspaceId,
+      inferType: args.inferType,
+      status: args.status,
+      offset: args.offset,
+      limit: args.limit,
+      sortBy: args.sortBy,
+      order: upstreamOrder(args.order),
+    });
+    return { totalCount: answer.total_count, count: answer.services.length, services: answer.services.map(toDeploymentService) };
+  }
+
+  @Query(() => DeploymentEventPageType, { description: 'GET /v1/{project_id}/services/{service_id}/events, as is.' })
+  async deploymentEvents(@Args(() => DeploymentEventsArgs) args: DeploymentEventsArgs, @Ctx() context: RequestContext) {
+    const session = modelArtsSession(context, args.source);
+    checkPaging(args);
+    if (args.startTime && args.endTime && args.startTime > args.endTime) {
+      throw badUserInput('startTime is later than endTime', 'startTime');
+    }
+    const answer = await session.listServiceEvents(args.serviceId, {
+      eventType: args.eventType,
+      startTime: args.startTime?.getTime(),
+      endTime: args.endTime?.getTime(),
+      offset: args.offset,
+      limit: args.limit,
+      sortBy: args.sortBy,
+      order: upstreamOrder(args.order),
+    });
+    const numbering = new EventNumbering();
+    const service = session.refOf(answer);
+    return {
+      serviceId: answer.service_id,
+      serviceName: answer.service_name,
+      totalCount: answer.total_count,
+      count: answer.events.length,
+      events: answer.events.map((event) => toDeploymentEvent(service, event, numbering)),
+    };
+  }
+
+  @FieldResolver(() => DeploymentServiceType, { nullable: true })
+  service(@Root() event: DeploymentEventRecord, @Ctx() context: RequestContext): Promise<DeploymentServiceRecord | null> {
+    return modelArtsSession(context, event.sourceName).services.load(event.serviceId);
+  }
+}
+
+function modelArtsSession(context: RequestContext, name: string | undefined): ModelArtsSession {
+  const session = context.sessionFor(EventKind.DEPLOYMENT, name);
+  if (!(session instanceof ModelArtsSession)) throw badUserInput(`source "${session.source.name}" is not a ModelArts source`, 'source');
+  return session;
+}
+
+function checkPaging(args: PagingArgs): void {
+  if (args.offset != null && args.offset < 0) throw badUserInput(`offset must be 0 or more, got ${args.offset}`, 'offset');
+  if (args.limit != null && (args.limit < 1 || args.limit > MAX_LIMIT)) {
+    throw badUserInput(`limit must be between 1 and ${MAX_LIMIT}, got ${args.limit}`, 'limit');
+  }
+}
+
+function upstreamOrder(order: SortDirection | undefined): 'asc' | 'desc' | undefined {
+  return order && (order === SortDirection.ASC ? 'asc' : 'desc');
+}

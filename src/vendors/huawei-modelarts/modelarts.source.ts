@@ -1,0 +1,192 @@
+import DataLoader from 'dataloader';
+import type { ModelArtsSourceConfig } from '../../config/config.schema.js';
+import { EventKind, SortDirection, Vendor, type DeploymentEventRecord } from '../../model/event.model.js';
+import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
+import { keysetWindow, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
+import { encodeEventId } from '../../timeline/event-id.js';
+import { PageMemo } from '../shared/event-memo.js';
+import { readWindowByPages } from '../shared/window-pages.js';
+import type { EventSource, SourceSession } from '../../timeline/event-source.js';
+import { ModelArtsClient, type ListServiceEventsParams, type ListServicesParams } from './modelarts.client.js';
+import {
+  EventNumbering,
+  eventTypeFor,
+  streamKeyOf,
+  toDeploymentEvent,
+  toDeploymentService,
+  type DeploymentServiceRecord,
+  type ServiceRef,
+} from './modelarts.mapper.js';
+import type { DeploymentService, ServiceEvents, ServiceList } from './modelarts.schemas.js';
+
+/** The documented maximum page of both list calls (seed 003: `limit` defaults to 1000). */
+const MAX_PAGE = 1000;
+
+/**
+ * Huawei ModelArts deployment events (VENDORS.md §4). One stream per service; the services
+ * come from the service list, or from `scope.services` when the configuration names them.
+ */
+export class ModelArtsSource implements EventSource {
+  readonly kind = EventKind.DEPLOYMENT;
+  readonly vendor = Vendor.HUAWEI_CLOUD;
+  readonly name: string;
+  readonly endpoint: string;
+  readonly projectId: string;
+  readonly client: ModelArtsClient;
+  readonly serviceListTtlSeconds: number;
+
+  constructor(private readonly config: ModelArtsSourceConfig) {
+    this.name = config.name;
+    this.endpoint = config.endpoint;
+    this.projectId = config.scope.projectId;
+    // Never kept for less time than the events it names.
+    this.serviceListTtlSeconds = Math.max(config.serviceListTtlSeconds, config.cacheTtlSeconds);
+    this.client = new ModelArtsClient(config);
+  }
+
+  openSession(): ModelArtsSession {
+    return new ModelArtsSession(this, this.config.scope.services);
+  }
+}
+
+/** One GraphQL request's view of a ModelArts source: it batches service lookups. */
+export class ModelArtsSession implements SourceSession {
+  private allServices: Promise<DeploymentService[]> | undefined;
+
+  /**
+   * `DeploymentEvent.service` goes through here: however many events a page holds, the
+   * service list is read once per request.
+   */
+  readonly services = new DataLoader<string, DeploymentServiceRecord | null>(async (ids) => {
+    const byId = new Map((await this.listAllServices()).map((service) => [service.service_id, service]));
+    return ids.map((id) => {
+      const service = byId.get(id);
+      return service ? toDeploymentService(service) : null;
+    });
+  });
+
+  constructor(
+    readonly source: ModelArtsSource,
+    private readonly allowList: readonly string[] | undefined,
+  ) {}
+
+  async streams(): Promise<Stream[]> {
+    const services = await this.listAllServices();
+    const names = new Map(services.map((service) => [service.service_id, service.service_name]));
+    // A configured id that the list does not return still gets a stream, so that a typo
+    // surfaces as the upstream's "no such service" error instead of silence.
+    const ids = this.allowList ?? services.map((service) => service.service_id);
+    return ids.map(
+      (serviceId) =>
+        new ServiceEventStream(this, {
+          sourceName: this.source.name,
+          projectId: this.source.projectId,
+          serviceId,
+          serviceName: names.get(serviceId) ?? serviceId,
+        }),
+    );
+  }
+
+  async findEvent(naturalId: readonly unknown[]): Promise<DeploymentEventRecord | null> {
+    const [serviceId, at] = naturalId;
+    if (typeof serviceId !== 'string' || typeof at !== 'number' || !Number.isSafeInteger(at)) {
+      return null;
+    }
+    if (this.allowList && !this.allowList.includes(serviceId)) return null;
+    // Every event of that millisecond, oldest first, numbered the way the timeline numbers them.
+    const page = await this.listServiceEvents(serviceId, { startTime: at, endTime: at, order: 'asc', limit: MAX_PAGE });
+    const numbering = new EventNumbering();
+    const service = this.refOf(page);
+    const wanted = encodeEventId(this.source.name, naturalId);
+    return page.events.map((event) => toDeploymentEvent(service, event, numbering)).find((event) => event.id === wanted) ?? null;
+  }
+
+  /** The native `deploymentServices` query: one upstream call, as asked. */
+  listServices(params: ListServicesParams): Promise<ServiceList> {
+    return this.source.client.listServices(params);
+  }
+
+  /** The native `deploymentEvents` query, and every stream page. */
+  listServiceEvents(serviceId: string, params: ListServiceEventsParams): Promise<ServiceEvents> {
+    return this.source.client.listServiceEvents(serviceId, params);
+  }
+
+  refOf(page: ServiceEvents): ServiceRef {
+    return {
+      sourceName: this.source.name,
+      projectId: this.source.projectId,
+      serviceId: page.service_id,
+      serviceName: page.service_name,
+    };
+  }
+
+  private listAllServices(): Promise<DeploymentService[]> {
+    this.allServices ??= (async () => {
+      const services: DeploymentService[] = [];
+      for (let page = 0; ; page += 1) {
+        const answer = await this.source.client.listServices({ offset: page, limit: MAX_PAGE }, this.source.serviceListTtlSeconds);
+        services.push(...answer.services);
+        if (answer.services.length < MAX_PAGE || services.length >= answer.total_count) return services;
+      }
+    })();
+    return this.allServices;
+  }
+}
+
+/** Mapped pages, per answer: a warm page maps nothing (see event-memo.ts). */
+const pages = new PageMemo<ServiceEvents, DeploymentEventRecord, EventNumbering>();
+
+/** The events of one service, read page by page (`offset` is a page index). */
+class ServiceEventStream implements Stream {
+  readonly key: string;
+  readonly sourceName: string;
+
+  constructor(
+    private readonly session: ModelArtsSession,
+    private readonly service: ServiceRef,
+  ) {
+    this.key = streamKeyOf(service);
+    this.sourceName = service.sourceName;
+  }
+
+  plan(filter: EventFilter): StreamPlan {
+    const upstream: FilterField[] = ['since', 'until'];
+    // Deployment events name no actor, so an actor filter rules every one of them out.
+    if (filter.actor !== undefined) return { skip: true, upstream };
+    // `resource` is the service name: the stream either is that service or is not.
+    if (filter.resource !== undefined) {
+      if (filter.resource !== this.service.serviceName) return { skip: true, upstream };
+      upstream.push('resource');
+    }
+    const eventType = eventTypeFor(filter.outcomes);
+    if (eventType === 'none') return { skip: true, upstream };
+    if (filter.outcomes) upstream.push('outcomes');
+    return { skip: false, upstream };
+  }
+
+  open(query: StreamQuery): StreamReader {
+    const eventType = eventTypeFor(query.filter.outcomes);
+    const limit = Math.min(MAX_PAGE, Math.max(query.want, 1));
+    return readWindowByPages({
+      order: query.order,
+      window: keysetWindow(query),
+      pageSize: limit,
+      fetch: (window, page) =>
+        this.session.listServiceEvents(this.service.serviceId, {
+          startTime: window.since,
+          endTime: window.until,
+          eventType: eventType === null || eventType === 'none' ? undefined : eventType,
+          order: query.order === SortDirection.ASC ? 'asc' : 'desc',
+          limit,
+          offset: page,
+        }),
+      countOf: (answer) => answer.events.length,
+      totalOf: (answer) => answer.total_count,
+      numbering: () => new EventNumbering(),
+      map: (answer, numbering) => {
+        const ref = { ...this.session.refOf(answer), serviceName: answer.service_name || this.service.serviceName };
+        return pages.map(answer, ref.serviceName, numbering, () => answer.events.map((event) => toDeploymentEvent(ref, event, numbering)));
+      },
+    });
+  }
+}

@@ -1,0 +1,78 @@
+import { Args, ArgsType, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
+import { EventKind } from '../../model/event.model.js';
+import { toTriggerEvent, TriggerLogNumbering } from './tencent-ccr.mapper.js';
+import { TencentCcrSession } from './tencent-ccr.source.js';
+import type { RequestContext } from '../../graphql/context.js';
+import { SortDirection } from '../../graphql/enums.js';
+import { badUserInput } from '../../graphql/errors.js';
+import { TriggerEventType } from './trigger-event.type.js';
+import { TriggerLogOrderBy, TriggerLogPageType } from './trigger-pages.type.js';
+
+/** The legacy API documents no maximum; beyond this a page is better read in parts. */
+const MAX_LIMIT = 1000;
+
+@ArgsType()
+class TriggerLogsArgs {
+  @Field(() => String, { nullable: true, description: 'A configured tencent-ccr source; optional when there is only one.' })
+  source?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The upstream `reponame`: one of the source\'s configured repositories; optional when it has only one.',
+  })
+  repoName?: string;
+
+  @Field(() => Int, { nullable: true, description: 'A RECORD offset, from 0; the upstream default is 0.' })
+  offset?: number;
+
+  @Field(() => Int, { nullable: true, description: `Page size, 1 to ${MAX_LIMIT}; the upstream default is 20.` })
+  limit?: number;
+
+  @Field(() => SortDirection, { nullable: true, description: 'The upstream `order` (asc | desc).' })
+  order?: SortDirection;
+
+  @Field(() => TriggerLogOrderBy, { nullable: true, description: 'The upstream `orderby`.' })
+  orderBy?: TriggerLogOrderBy;
+}
+
+/** Tencent Cloud CCR, queried natively: every `ListTriggerLog` parameter, one upstream call. */
+@Resolver(() => TriggerEventType)
+export class TriggerResolver {
+  @Query(() => TriggerLogPageType, { description: 'Tencent Cloud CCR ListTriggerLog (legacy API 2.0), as is.' })
+  async triggerLogs(@Args(() => TriggerLogsArgs) args: TriggerLogsArgs, @Ctx() context: RequestContext) {
+    const session = context.sessionFor(EventKind.TRIGGER, args.source);
+    if (!(session instanceof TencentCcrSession)) throw badUserInput(`source "${session.source.name}" is not a Tencent CCR source`, 'source');
+    const repositories = session.source.repositories;
+    const repoName = args.repoName ?? (repositories.length === 1 ? repositories[0] : undefined);
+    if (repoName === undefined) {
+      throw badUserInput(`repoName is required: source "${session.source.name}" reads ${repositories.join(', ')}`, 'repoName');
+    }
+    if (!repositories.includes(repoName)) {
+      throw badUserInput(
+        `repository "${repoName}" is not in the scope of source "${session.source.name}" (${repositories.join(', ')})`,
+        'repoName',
+      );
+    }
+    if (args.offset != null && args.offset < 0) throw badUserInput(`offset must be 0 or more, got ${args.offset}`, 'offset');
+    if (args.limit != null && (args.limit < 1 || args.limit > MAX_LIMIT)) {
+      throw badUserInput(`limit must be between 1 and ${MAX_LIMIT}, got ${args.limit}`, 'limit');
+    }
+    const answer = await session.listTriggerLog({
+      repoName,
+      offset: args.offset,
+      limit: args.limit,
+      order: args.order && (args.order === SortDirection.ASC ? 'asc' : 'desc'),
+      orderBy: args.orderBy,
+    });
+    // Ids as the timeline gives them, except that a page starting inside a run of identical
+    // records of one second numbers that run from 0 (event(id) then finds an identical twin).
+    const numbering = new TriggerLogNumbering();
+    const eventContext = session.contextFor(repoName);
+    return {
+      repoName,
+      totalCount: answer.totalCount,
+      count: answer.logs.length,
+      events: answer.logs.map((log) => toTriggerEvent(eventContext, log, numbering)),
+    };
+  }
+}

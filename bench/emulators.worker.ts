@@ -1,5 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { startEmulators } from '../src/demo/demo.emulators.js';
+import { demoSources } from '../src/demo/demo.config.js';
+import type { DemoSourceDocument } from '../src/vendors/vendor-module.js';
+import { VENDORS } from '../src/vendors/vendors.js';
 
 /**
  * The benchmark's vendor emulators, in a worker thread of their own: their query work and
@@ -20,10 +23,10 @@ export interface EmulatorsWorkerData {
 /** Posted once, when the emulators listen: all the main thread needs from them. */
 export interface EmulatorsReady {
   type: 'ready';
-  /** Base URL of each emulator, no trailing slash. */
-  urls: { iam: string; modelarts: string; tencentCcr: string; hss: string; csms: string; bkrepo: string };
-  /** `tencentCcr.repositories()`: the CCR repositories that hold data, for the demo configuration. */
-  tencentCcrRepositories: string[];
+  /** Base URL of each vendor's emulator, by its key, no trailing slash. */
+  urls: Record<string, string>;
+  /** Demo mode's sources, pointed at these emulators. */
+  sources: DemoSourceDocument[];
 }
 
 /** What the main thread sends: stop the emulators; the thread then ends. */
@@ -46,13 +49,6 @@ port.on('message', (message: EmulatorsClose) => {
 
 port.postMessage({
   type: 'ready',
-  urls: {
-    iam: emulators.iam.url,
-    modelarts: emulators.modelarts.url,
-    tencentCcr: emulators.tencentCcr.url,
-    hss: emulators.hss.url,
-    csms: emulators.csms.url,
-    bkrepo: emulators.bkrepo.url,
-  },
-  tencentCcrRepositories: emulators.tencentCcr.repositories(),
+  urls: Object.fromEntries(VENDORS.map((module) => [module.emulator.starter.key, emulators[module.emulator.starter.key].url])),
+  sources: demoSources(VENDORS, emulators),
 } satisfies EmulatorsReady);

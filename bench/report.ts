@@ -6,7 +6,7 @@ import type { ServiceFieldResult } from './service.bench.js';
 import { SOURCE_KEYS, SOURCE_LABELS, type SourceKey } from './stack.js';
 import { mib, ms, ratio, signedMib } from './stats.js';
 import type { ThroughputResult } from './throughput.bench.js';
-import { httpPolicySchema } from '../src/config/config.schema.js';
+import { httpPolicySchema } from '../src/config/source-config.fields.js';
 
 const DEFAULT_CONCURRENCY = httpPolicySchema.parse({}).concurrency;
 

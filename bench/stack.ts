@@ -1,10 +1,10 @@
 import http from 'node:http';
 import { Worker } from 'node:worker_threads';
+import type { Config } from '../src/config/config.schema.js';
 import { demoConfig } from '../src/demo/demo.config.js';
-import type { SourceConfig } from '../src/config/config.schema.js';
-import type { RequestCounts, RequestLogEntry } from '../src/demo/demo.emulators.js';
+import type { RequestCounts, RequestLogEntry } from '../src/emulators/shared/request.log.js';
 import { startServer, type RunningServer } from '../src/server/server.js';
-import { createSources } from '../src/vendors/vendor-registry.js';
+import { builtInVendors, VENDORS, type BuiltInVendor } from '../src/vendors/vendors.js';
 import type { EmulatorsClose, EmulatorsReady, EmulatorsWorkerData } from './emulators.worker.js';
 
 /**
@@ -24,16 +24,14 @@ import type { EmulatorsClose, EmulatorsReady, EmulatorsWorkerData } from './emul
  */
 
 /** The five vendor emulators, in the order the tables list them. */
-export const SOURCE_KEYS = ['tencentCcr', 'hss', 'csms', 'modelarts', 'bkrepo'] as const;
-export type SourceKey = (typeof SOURCE_KEYS)[number];
+export type SourceKey = BuiltInVendor['emulator']['starter']['key'];
+export const SOURCE_KEYS: readonly SourceKey[] = VENDORS.map((module) => module.emulator.starter.key);
 
-export const SOURCE_LABELS: Record<SourceKey, string> = {
-  tencentCcr: 'Tencent CCR',
-  hss: 'Huawei HSS',
-  csms: 'Huawei CSMS',
-  modelarts: 'ModelArts',
-  bkrepo: 'bk-repo',
-};
+export const SOURCE_LABELS = Object.fromEntries(VENDORS.map((module) => [module.emulator.starter.key, module.label])) as Record<SourceKey, string>;
+
+type SourceConfig = Config['sources'][number];
+
+const vendors = builtInVendors();
 
 export interface BenchServer {
   server: RunningServer;
@@ -94,13 +92,7 @@ const SERVICE_LIST = /^\/v1\/[^/]+\/services$/;
 export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
   const emulators = await startEmulatorsWorker({ scale: options.scale, seed: options.seed, now: options.now });
   const { urls } = emulators.ready;
-  const emulatorUrls: Record<SourceKey, string> = {
-    tencentCcr: urls.tencentCcr,
-    hss: urls.hss,
-    csms: urls.csms,
-    modelarts: urls.modelarts,
-    bkrepo: urls.bkrepo,
-  };
+  const emulatorUrls = urls as Record<SourceKey, string>;
   // Its own sockets, so that control requests never share a connection pool with the
   // server's upstream calls (which go through the global fetch dispatcher).
   const agent = new http.Agent({ keepAlive: true });
@@ -115,24 +107,9 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   };
   const started: BenchServer[] = [];
   try {
-    const shipped = demoConfig(
-      {
-        modelarts: { url: urls.modelarts },
-        tencentCcr: { url: urls.tencentCcr, repositories: () => [...emulators.ready.tencentCcrRepositories] },
-        hss: { url: urls.hss },
-        csms: { url: urls.csms },
-        bkrepo: { url: urls.bkrepo },
-      },
-      0,
-    ).sources;
-    const byKind: Record<SourceConfig['kind'], SourceKey> = {
-      'tencent-ccr': 'tencentCcr',
-      'huawei-hss': 'hss',
-      'huawei-csms': 'csms',
-      'huawei-modelarts': 'modelarts',
-      bkrepo: 'bkrepo',
-    };
-    const sourceNames = Object.fromEntries(shipped.map((s) => [byKind[s.kind], s.name])) as Record<SourceKey, string>;
+    const shipped = demoConfig(vendors, emulators.ready.sources, 0).sources;
+    const keyOfKind = new Map(VENDORS.map((module) => [module.configKind as string, module.emulator.starter.key]));
+    const sourceNames = Object.fromEntries(shipped.map((s) => [keyOfKind.get((s as { kind: string }).kind), (s as { name: string }).name])) as Record<SourceKey, string>;
     const { sources: coldSources, settings: coldSettings } = withoutCrossRequestCaches(shipped);
 
     const cold = await benchServer(coldSources);
@@ -309,8 +286,8 @@ function withoutCrossRequestCaches(sources: SourceConfig[]): { sources: SourceCo
 }
 
 async function benchServer(sources: SourceConfig[]): Promise<BenchServer> {
-  const server = await startServer({ port: 0, host: '127.0.0.1', cursorSecret: 'benchmark-cursor-secret-0123456789' });
-  server.setSources(createSources(sources));
+  const server = await startServer({ vendors, port: 0, host: '127.0.0.1', cursorSecret: 'benchmark-cursor-secret-0123456789' });
+  server.setSources(vendors.createSources({ sources }));
   return {
     server,
     async query<T>(query: string, variables?: Record<string, unknown>): Promise<Timed<T>> {

@@ -4,10 +4,10 @@
  */
 import { ConfigError, loadConfigFile, resolveConfigPath } from './config/config.loader.js';
 import type { Config } from './config/config.schema.js';
-import { demoConfig } from './demo/demo.config.js';
+import { demoConfig, demoSources } from './demo/demo.config.js';
 import { startEmulators, type RunningEmulators } from './demo/demo.emulators.js';
 import { startServer } from './server/server.js';
-import { createSources } from './vendors/vendor-registry.js';
+import { builtInVendors, VENDORS } from './vendors/vendors.js';
 
 const USAGE = 'usage: npm start [-- --config FILE]   (or set EVENTGRAPH_CONFIG; with neither, demo mode)';
 
@@ -20,11 +20,13 @@ async function main(): Promise<void> {
   const unknown = args.filter((arg, i) => !arg.startsWith('--config') && args[i - 1] !== '--config');
   if (unknown.length > 0) fail(`unknown argument ${unknown.map((a) => `"${a}"`).join(', ')}\n${USAGE}`);
 
+  const vendors = builtInVendors();
   const configPath = resolveConfigPath(args, process.env);
-  const fileConfig = configPath === undefined ? undefined : await loadConfigFile(configPath);
+  const fileConfig = configPath === undefined ? undefined : await loadConfigFile(configPath, vendors.configSchema);
   const port = portFromEnv() ?? fileConfig?.server.port ?? 4000;
 
   const server = await startServer({
+    vendors,
     port,
     host: fileConfig?.server.host,
     cursorSecret: fileConfig?.server.cursorSecret,
@@ -36,9 +38,9 @@ async function main(): Promise<void> {
     config = fileConfig;
   } else {
     emulators = await startEmulators();
-    config = demoConfig(emulators, port);
+    config = demoConfig(vendors, demoSources(VENDORS, emulators), port);
   }
-  server.setSources(createSources(config.sources));
+  server.setSources(vendors.createSources(config));
 
   console.log(`eventgraph: GraphiQL and the GraphQL endpoint at ${server.url}`);
   console.log(`sources: ${config.sources.map((source) => `${source.name} (${source.kind})`).join(', ')}`);

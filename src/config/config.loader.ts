@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
-import { type Config, configSchema } from './config.schema.js';
+import type { Config, ConfigSchema, SourceSchema } from './config.schema.js';
 import { ConfigError, type ConfigProblem, type KeyPath, pathKey } from './config.error.js';
 import { type InterpolatedValue, interpolateEnv } from './config.interpolate.js';
 import { createIssueFormatter } from './config.issues.js';
@@ -46,10 +46,15 @@ export function resolveConfigPath(argv: readonly string[], env: NodeJS.ProcessEn
 }
 
 /**
- * Reads, parses, interpolates and validates one configuration file. Every failure is a
+ * Reads, parses, interpolates and validates one configuration file against `schema` (a vendor
+ * registry's `configSchema`). Every failure is a
  * ConfigError naming the file; see parseConfig for what happens after parsing.
  */
-export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+export async function loadConfigFile<S extends SourceSchema>(
+  path: string,
+  schema: ConfigSchema<S>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Config<S>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -63,7 +68,7 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
   if (doc === null || doc === undefined) {
     throw new ConfigError(path, [{ message: 'the file holds no configuration (it is empty or only comments)' }]);
   }
-  return parseConfig(doc, path, env);
+  return parseConfig(doc, path, schema, env);
 }
 
 /**
@@ -80,7 +85,12 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
  * complaints, instead of `z.coerce` so that a secret that happens to look like a number
  * stays a string.
  */
-export function parseConfig(doc: unknown, file: string, env: NodeJS.ProcessEnv = process.env): Config {
+export function parseConfig<S extends SourceSchema>(
+  doc: unknown,
+  file: string,
+  schema: ConfigSchema<S>,
+  env: NodeJS.ProcessEnv = process.env,
+): Config<S> {
   const { value, problems: interpolationProblems, interpolated } = interpolateEnv(doc, env);
   // Those paths already have a better message ("HUAWEI_SK is not set") than whatever the
   // schema says about the placeholder text left standing in their place.
@@ -88,7 +98,7 @@ export function parseConfig(doc: unknown, file: string, env: NodeJS.ProcessEnv =
 
   for (;;) {
     const formatter = createIssueFormatter({ interpolated });
-    const result = configSchema.safeParse(value, { error: formatter.errorMap });
+    const result = schema.safeParse(value, { error: formatter.errorMap });
     if (result.success) {
       if (interpolationProblems.length > 0) throw new ConfigError(file, interpolationProblems);
       return result.data;

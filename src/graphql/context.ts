@@ -1,8 +1,10 @@
 import type { GraphQLError } from 'graphql';
-import type { EventKind } from '../model/event.model.js';
 import type { EventSource, SourceSession } from '../timeline/event-source.js';
 import type { Timeline } from '../timeline/timeline.js';
 import { badUserInput } from './errors.js';
+
+/** A vendor's source class, which names its event kind. */
+export type SourceClass<S extends EventSource> = (abstract new (...args: never[]) => S) & { readonly kind: string };
 
 /**
  * Everything one GraphQL request sees. Sessions (and the DataLoaders inside them) are made
@@ -34,11 +36,17 @@ export class RequestContext {
     return this.sources.map((source) => this.sessionOf(source));
   }
 
-  /** The session of a source named by a client; a clear BAD_USER_INPUT when there is none. */
-  sessionFor(kind: EventKind, name: string | undefined | null, argument = 'source'): SourceSession {
-    const ofKind = this.sources.filter((source) => source.kind === kind);
+  /**
+   * The session of a source of one vendor, named by a client (`source` of a native query),
+   * typed by the vendor's source class: the one place that checks which vendor a source is.
+   * The name may be left out when one source of the kind is configured; else a clear
+   * BAD_USER_INPUT.
+   */
+  session<S extends EventSource>(sourceClass: SourceClass<S>, name: string | undefined | null, argument = 'source'): ReturnType<S['openSession']> {
+    const kind = sourceClass.kind;
+    const ofKind = this.sources.filter((source): source is S => source instanceof sourceClass);
     if (name == null) {
-      if (ofKind.length === 1) return this.sessionOf(ofKind[0]!);
+      if (ofKind.length === 1) return this.sessionOf(ofKind[0]!) as ReturnType<S['openSession']>;
       throw badUserInput(
         ofKind.length === 0
           ? `no ${kind} source is configured`
@@ -50,8 +58,8 @@ export class RequestContext {
     if (!source) {
       throw badUserInput(`unknown source "${name}"; configured: ${this.sources.map((s) => s.name).join(', ') || 'none'}`, argument);
     }
-    if (source.kind !== kind) throw badUserInput(`source "${name}" is a ${source.kind} source, not ${kind}`, argument);
-    return this.sessionOf(source);
+    if (!(source instanceof sourceClass)) throw badUserInput(`source "${name}" is a ${source.kind} source, not ${kind}`, argument);
+    return this.sessionOf(source) as ReturnType<S['openSession']>;
   }
 
   sessionByName(name: string): SourceSession | undefined {

@@ -4,12 +4,13 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { printSchema } from 'graphql';
+import { builtInVendors } from '../vendors/vendors.js';
 import { buildEventgraphSchema } from './schema.js';
 
 const file = new URL('../../schema/schema.graphql', import.meta.url);
 const header = '# The public contract of eventgraph. Generated from src/graphql by `npm run schema:emit`; do not edit.\n\n';
 
-const printed = header + printSchema(await buildEventgraphSchema()) + '\n';
+const printed = header + printSchema(await buildEventgraphSchema(builtInVendors())) + '\n';
 
 if (process.argv.includes('--check')) {
   const committed = await readFile(file, 'utf8').catch(() => '');

@@ -1,27 +1,56 @@
 import 'reflect-metadata';
-import './enums.js';
-import type { GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
-import { AuditResolver } from '../vendors/bkrepo/audit.resolver.js';
-import { DeploymentResolver } from '../vendors/huawei-modelarts/deployment.resolver.js';
-import { ImageResolver } from '../vendors/huawei-hss/image.resolver.js';
-import { SecretNotificationResolver } from '../vendors/huawei-csms/secret-notification.resolver.js';
+import { EVENT_KIND_DESCRIPTION, VENDOR_DESCRIPTION } from './enums.js';
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import { GraphQLEnumType, GraphQLInterfaceType, type GraphQLSchema } from 'graphql';
+import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import type { EventRecord } from '../model/event.model.js';
+import type { EnumValue } from '../vendors/vendor-module.js';
+import type { VendorRegistry } from '../vendors/vendor-registry.js';
 import { EventFieldsResolver } from './resolvers/event-fields.resolver.js';
 import { EventsResolver } from './resolvers/events.resolver.js';
-import { TriggerResolver } from '../vendors/tencent-ccr/trigger.resolver.js';
-import { AuditEventType } from '../vendors/bkrepo/audit-event.type.js';
-import { DeploymentEventType } from '../vendors/huawei-modelarts/deployment-event.type.js';
-import { ImageEventType } from '../vendors/huawei-hss/image-event.type.js';
-import { SecretNotificationEventType } from '../vendors/huawei-csms/secret-notification-event.type.js';
-import { TriggerEventType } from '../vendors/tencent-ccr/trigger-event.type.js';
 
-/** The public schema. `schema/schema.graphql` is this, printed (npm run schema:emit). */
-export function buildEventgraphSchema(): Promise<GraphQLSchema> {
-  return buildSchema({
-    resolvers: [EventsResolver, EventFieldsResolver, DeploymentResolver, ImageResolver, SecretNotificationResolver, AuditResolver, TriggerResolver],
+/**
+ * The public schema over a registry's vendors. `schema/schema.graphql` is this, printed for
+ * the built-in ones (npm run schema:emit).
+ */
+export async function buildEventgraphSchema(vendors: VendorRegistry): Promise<GraphQLSchema> {
+  const resolvers: NonEmptyArray<Function> = [EventsResolver, EventFieldsResolver, ...vendors.modules.flatMap((module) => module.graphql.resolvers)];
+  const built = await buildSchema({
+    resolvers,
     // Every event type is reachable through the Event interface only; list them so that
     // types whose vendor has no configured source yet are still in the contract.
-    orphanedTypes: [TriggerEventType, ImageEventType, SecretNotificationEventType, DeploymentEventType, AuditEventType],
+    orphanedTypes: vendors.modules.map((module) => module.graphql.eventType),
     validate: false,
+  });
+  return withVendorValues(built, vendors);
+}
+
+/**
+ * What type-graphql cannot take from decorators, as the values come from the registry: the
+ * values of EventKind and Vendor, and which type the Event interface resolves each kind to.
+ */
+function withVendorValues(schema: GraphQLSchema, vendors: VendorRegistry): GraphQLSchema {
+  const typeNameOfKind = new Map(vendors.modules.map((module) => [module.eventKind.name, module.graphql.typeName]));
+  for (const typeName of typeNameOfKind.values()) {
+    if (!schema.getType(typeName)) throw new Error(`a vendor module names the event type ${typeName}, which no class declares`);
+  }
+  return mapSchema(schema, {
+    [MapperKind.ENUM_TYPE]: (type) => {
+      if (type.name === 'EventKind') return enumOf('EventKind', EVENT_KIND_DESCRIPTION, vendors.kinds);
+      if (type.name === 'Vendor') return enumOf('Vendor', VENDOR_DESCRIPTION, vendors.vendors);
+      return type;
+    },
+    [MapperKind.INTERFACE_TYPE]: (type) =>
+      type.name === 'Event'
+        ? new GraphQLInterfaceType({ ...type.toConfig(), resolveType: (event: EventRecord) => typeNameOfKind.get(event.kind) })
+        : type,
+  });
+}
+
+function enumOf(name: string, description: string, values: readonly EnumValue[]): GraphQLEnumType {
+  return new GraphQLEnumType({
+    name,
+    description,
+    values: Object.fromEntries(values.map((value) => [value.name, { value: value.name, description: value.description }])),
   });
 }

@@ -1,22 +1,16 @@
 /**
- * The normalised event, as every layer below `graphql/` sees it. Plain data: the GraphQL
- * object types in `graphql/types/` describe these shapes, and `resolveType` picks the type
- * from `kind` (type-graphql#373: constructor names are not a safe discriminator).
+ * The normalised event, as every layer below `graphql/` sees it. Plain data. Each vendor
+ * module extends `EventRecord` with its own fields (vendors/<vendor>/*-event.record.ts) and
+ * names its own `kind` and `vendor`; the schema's EventKind and Vendor enums are built from
+ * the vendor modules, and `resolveType` picks the GraphQL type from `kind`
+ * (type-graphql#373: constructor names are not a safe discriminator).
  */
 
-export enum EventKind {
-  TRIGGER = 'TRIGGER',
-  IMAGE = 'IMAGE',
-  SECRET_NOTIFICATION = 'SECRET_NOTIFICATION',
-  DEPLOYMENT = 'DEPLOYMENT',
-  AUDIT = 'AUDIT',
-}
+/** A kind of event, such as TRIGGER or AUDIT: one per vendor module. */
+export type EventKind = string;
 
-export enum Vendor {
-  TENCENT_CLOUD = 'TENCENT_CLOUD',
-  HUAWEI_CLOUD = 'HUAWEI_CLOUD',
-  BLUEKING = 'BLUEKING',
-}
+/** Who runs the upstream, such as HUAWEI_CLOUD: several vendor modules may share one. */
+export type Vendor = string;
 
 export enum EventOutcome {
   SUCCESS = 'SUCCESS',
@@ -29,7 +23,7 @@ export enum SortDirection {
   DESC = 'DESC',
 }
 
-export interface EventBase {
+export interface EventRecord {
   /** Opaque and stable; `event(id:)` finds the event again from it. */
   id: string;
   kind: EventKind;
@@ -47,83 +41,3 @@ export interface EventBase {
   /** The upstream record, untouched. */
   raw: unknown;
 }
-
-export interface DeploymentEventRecord extends EventBase {
-  kind: EventKind.DEPLOYMENT;
-  projectId: string;
-  serviceId: string;
-  serviceName: string;
-  eventType: string;
-  eventInfo: string;
-}
-
-export interface TriggerEventRecord extends EventBase {
-  kind: EventKind.TRIGGER;
-  triggerName: string;
-  repoName: string;
-  tagName: string;
-  invokeSource: string;
-  invokeAction: string;
-  invokeTime: string;
-  invokeCondition: { invokeMethod: string; invokeExpr: string; tagList: string[] | null };
-  invokePara: {
-    appId: string | null;
-    serviceName: string | null;
-    clusterId: string | null;
-    namespace: string | null;
-    containerName: string | null;
-    clusterRegion: number | null;
-    clusterRegionName: string | null;
-  };
-  invokeResult: { returnCode: number; returnMsg: string | null };
-}
-
-export interface ImageEventRecord extends EventBase {
-  kind: EventKind.IMAGE;
-  resourceName: string;
-  resourceType: string;
-  eventName: string;
-  eventId: string;
-  eventType: string;
-  sourceIp: string | null;
-  userName: string | null;
-  content: string | null;
-  time: number;
-}
-
-export interface SecretNotificationEventRecord extends EventBase {
-  kind: EventKind.SECRET_NOTIFICATION;
-  eventName: string;
-  triggerEventType: string;
-  createTime: number;
-  secretName: string;
-  secretType: string;
-  notificationTargetName: string;
-  notificationTargetId: string;
-  notificationContent: string;
-  notificationPayload: unknown;
-  notificationStatus: string;
-}
-
-export interface AuditEventRecord extends EventBase {
-  kind: EventKind.AUDIT;
-  type: string;
-  createdDate: string;
-  projectId: string;
-  repoName: string;
-  resourceKey: string;
-  userId: string;
-  clientAddress: string | null;
-  description: Record<string, unknown>;
-  md5: string | null;
-  sha256: string | null;
-  pipelineId: string | null;
-  buildId: string | null;
-}
-
-export type EventRecord =
-  | TriggerEventRecord
-  | ImageEventRecord
-  | SecretNotificationEventRecord
-  | DeploymentEventRecord
-  | AuditEventRecord;

@@ -12,6 +12,7 @@ import type { EventSource } from '../timeline/event-source.js';
 import { CursorCodec } from '../timeline/cursor.js';
 import { Timeline } from '../timeline/timeline.js';
 import { UpstreamRequestScope } from '../upstream/upstream.scope.js';
+import type { VendorRegistry } from '../vendors/vendor-registry.js';
 import { graphiqlRouter } from './graphiql/graphiql.route.js';
 import { healthRoutes } from './health.routes.js';
 import { partialErrorsPlugin } from './plugins/partial-errors.plugin.js';
@@ -19,6 +20,8 @@ import { partialErrorsPlugin } from './plugins/partial-errors.plugin.js';
 export const GRAPHQL_PATH = '/graphql';
 
 export interface ServerOptions {
+  /** The vendor modules whose types and native queries the schema has. */
+  vendors: VendorRegistry;
   port: number;
   /** Undefined listens on every interface. */
   host?: string;
@@ -49,7 +52,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let sources: readonly EventSource[] | undefined;
 
   const apollo = new ApolloServer<RequestContext>({
-    schema: await buildEventgraphSchema(),
+    schema: await buildEventgraphSchema(options.vendors),
     formatError,
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM: it drains this server, then closes the emulators and exits 0.

@@ -18,7 +18,7 @@ import {
 import { InMemoryLRUCache, type KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { request } from 'undici';
 import type { z } from 'zod';
-import type { HttpPolicy } from '../config/config.schema.js';
+import type { UpstreamPolicy } from './upstream.policy.js';
 import { UpstreamError, codeForStatus, type UpstreamErrorCode } from './upstream.errors.js';
 import { objectTag } from './object-tag.js';
 import { bindToScope, currentRequestScope, currentTallies } from './upstream.scope.js';
@@ -100,7 +100,7 @@ export interface UpstreamClientOptions {
   /** Name of the configured source; every error carries it. */
   sourceName: string;
   baseUrl: string;
-  policy: HttpPolicy;
+  policy: UpstreamPolicy;
   onCall?: UpstreamCallListener;
   /**
    * Calls allowed to wait for a concurrency slot before new ones are refused with
@@ -141,7 +141,7 @@ interface RawResponse {
 export abstract class UpstreamClient {
   readonly sourceName: string;
   protected readonly baseUrl: URL;
-  protected readonly policy: HttpPolicy;
+  protected readonly policy: UpstreamPolicy;
   private readonly onCall: UpstreamCallListener | undefined;
   private readonly cacheTtlSeconds: number;
   private readonly cache: KeyValueCache<CachedAnswer>;

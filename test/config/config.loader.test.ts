@@ -4,10 +4,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfigFile, parseConfig, resolveConfigPath } from '../../src/config/config.loader.js';
-import { sourceConfigSchema } from '../../src/config/config.schema.js';
+import { VENDORS } from '../../src/vendors/vendors.js';
+import { CONFIG_SCHEMA } from '../helpers/config-schema.js';
 
 /** Every source kind, in the order the schema lists them: each vendor adds its own. */
-const KINDS = sourceConfigSchema.options.map((option) => option.shape.kind.value).join(', ');
+const KINDS = VENDORS.map((module) => module.configKind).join(', ');
 
 const examplePath = join(dirname(fileURLToPath(import.meta.url)), '../../src/config/eventgraph.example.yaml');
 
@@ -26,7 +27,7 @@ async function writeConfig(name: string, content: string): Promise<string> {
 }
 
 async function loadError(path: string, env: NodeJS.ProcessEnv = {}): Promise<ConfigError> {
-  const error: unknown = await loadConfigFile(path, env).then(
+  const error: unknown = await loadConfigFile(path, CONFIG_SCHEMA, env).then(
     () => undefined,
     (reason: unknown) => reason,
   );
@@ -36,7 +37,7 @@ async function loadError(path: string, env: NodeJS.ProcessEnv = {}): Promise<Con
 
 function parseError(doc: unknown, env: NodeJS.ProcessEnv = {}): ConfigError {
   try {
-    parseConfig(doc, 'test.yaml', env);
+    parseConfig(doc, 'test.yaml', CONFIG_SCHEMA, env);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return error as ConfigError;
@@ -71,7 +72,7 @@ sources:
 
 describe('loadConfigFile', () => {
   it('loads YAML and applies defaults', async () => {
-    const config = await loadConfigFile(await writeConfig('valid.yaml', validYaml), {});
+    const config = await loadConfigFile(await writeConfig('valid.yaml', validYaml), CONFIG_SCHEMA, {});
     expect(config.server).toEqual({ port: 4000, snapshotStepSeconds: 5, adaptiveReads: true });
     expect(config.sources).toHaveLength(1);
     expect(config.sources[0]).toMatchObject({
@@ -84,14 +85,14 @@ describe('loadConfigFile', () => {
 
   it('loads JSON, keeping numbers as numbers', async () => {
     const doc = { server: { port: 8080 }, sources: [source({ http: { retries: 0 } })] };
-    const config = await loadConfigFile(await writeConfig('valid.json', JSON.stringify(doc, null, 2)), {});
+    const config = await loadConfigFile(await writeConfig('valid.json', JSON.stringify(doc, null, 2)), CONFIG_SCHEMA, {});
     expect(config.server.port).toBe(8080);
     expect(config.server.host).toBeUndefined();
     expect(config.sources[0]?.http).toMatchObject({ retries: 0, timeoutMs: 10_000 });
   });
 
   it('reads an unknown extension as YAML', async () => {
-    const config = await loadConfigFile(await writeConfig('eventgraph.conf', validYaml), {});
+    const config = await loadConfigFile(await writeConfig('eventgraph.conf', validYaml), CONFIG_SCHEMA, {});
     expect(config.sources[0]?.name).toBe('ma');
   });
 
@@ -132,7 +133,7 @@ describe('loadConfigFile', () => {
   });
 
   it('loads the commented example with its environment variables set', async () => {
-    const config = await loadConfigFile(examplePath, {
+    const config = await loadConfigFile(examplePath, CONFIG_SCHEMA, {
       HUAWEI_AK: 'AKEXAMPLE',
       HUAWEI_SK: 'SKEXAMPLE',
       HUAWEI_IAM_PASSWORD: 'pa55: "word" # not a comment',
@@ -180,34 +181,34 @@ describe('environment interpolation', () => {
   it('replaces ${VAR} after parsing, so YAML-special characters cannot inject structure', async () => {
     const path = await writeConfig('interp.yaml', validYaml.replace('secretKey: SK', 'secretKey: ${HUAWEI_SK}'));
     const nasty = 'x"\n  injected: true\n- ]: #{}';
-    const config = await loadConfigFile(path, { HUAWEI_SK: nasty });
+    const config = await loadConfigFile(path, CONFIG_SCHEMA, { HUAWEI_SK: nasty });
     expect(config.sources[0]?.credentials).toEqual({ type: 'aksk', accessKey: 'AK', secretKey: nasty });
   });
 
   it('keeps a number-like secret a string', () => {
-    const config = parseConfig(withSecret('${SK}'), 'test.yaml', { SK: '0123' });
+    const config = parseConfig(withSecret('${SK}'), 'test.yaml', CONFIG_SCHEMA, { SK: '0123' });
     expect(config.sources[0]?.credentials).toMatchObject({ secretKey: '0123' });
   });
 
   it('interpolates inside longer strings and arrays', () => {
     const doc = withSecret('pre-${A}-${B}-post', { scope: { projectId: 'p', services: ['svc-${A}'] } });
-    const config = parseConfig(doc, 'test.yaml', { A: 'a', B: 'b' });
+    const config = parseConfig(doc, 'test.yaml', CONFIG_SCHEMA, { A: 'a', B: 'b' });
     expect(config.sources[0]?.credentials).toMatchObject({ secretKey: 'pre-a-b-post' });
     expect(config.sources[0]).toMatchObject({ scope: { services: ['svc-a'] } });
   });
 
   it('uses ${VAR:-default} when the variable is unset or empty', () => {
     const doc = withSecret('${SK:-fallback}', { endpoint: '${EP:-https://modelarts.example.com:8443/x}' });
-    expect(parseConfig(doc, 'test.yaml', {}).sources[0]).toMatchObject({
+    expect(parseConfig(doc, 'test.yaml', CONFIG_SCHEMA, {}).sources[0]).toMatchObject({
       endpoint: 'https://modelarts.example.com:8443/x',
       credentials: { secretKey: 'fallback' },
     });
-    expect(parseConfig(doc, 'test.yaml', { SK: '' }).sources[0]?.credentials).toMatchObject({ secretKey: 'fallback' });
-    expect(parseConfig(doc, 'test.yaml', { SK: 'real' }).sources[0]?.credentials).toMatchObject({ secretKey: 'real' });
+    expect(parseConfig(doc, 'test.yaml', CONFIG_SCHEMA, { SK: '' }).sources[0]?.credentials).toMatchObject({ secretKey: 'fallback' });
+    expect(parseConfig(doc, 'test.yaml', CONFIG_SCHEMA, { SK: 'real' }).sources[0]?.credentials).toMatchObject({ secretKey: 'real' });
   });
 
   it('reads $${ as a literal ${ and leaves other dollars alone', () => {
-    const config = parseConfig(withSecret('$${NOT_A_VAR} costs $5 $$'), 'test.yaml', {});
+    const config = parseConfig(withSecret('$${NOT_A_VAR} costs $5 $$'), 'test.yaml', CONFIG_SCHEMA, {});
     expect(config.sources[0]?.credentials).toMatchObject({ secretKey: '${NOT_A_VAR} costs $5 $$' });
   });
 
@@ -244,7 +245,7 @@ describe('environment interpolation', () => {
 
   it('reads a whole-placeholder value as a number where the schema wants one', () => {
     const doc = { server: { port: '${PORT}' }, sources: [source({ http: { timeoutMs: '${TIMEOUT:-2500}' } })] };
-    const config = parseConfig(doc, 'test.yaml', { PORT: '8080' });
+    const config = parseConfig(doc, 'test.yaml', CONFIG_SCHEMA, { PORT: '8080' });
     expect(config.server.port).toBe(8080);
     expect(config.sources[0]?.http.timeoutMs).toBe(2500);
   });
@@ -265,7 +266,7 @@ describe('environment interpolation', () => {
   it('does not modify the document it is given', () => {
     const doc = { server: { port: '${PORT}' }, sources: [source({ credentials: { type: 'aksk', accessKey: '${AK}', secretKey: 's' } })] };
     const before = structuredClone(doc);
-    parseConfig(doc, 'test.yaml', { PORT: '1', AK: 'a' });
+    parseConfig(doc, 'test.yaml', CONFIG_SCHEMA, { PORT: '1', AK: 'a' });
     expect(doc).toEqual(before);
   });
 });

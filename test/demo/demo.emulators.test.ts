@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_CREDENTIALS, EMULATOR_PORTS, startEmulators } from '../../src/demo/demo.emulators.js';
+import { fixedPorts, startEmulators } from '../../src/demo/demo.emulators.js';
+import { VENDORS } from '../../src/vendors/vendors.js';
+import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 import { call } from '../emulators/support/emulator-client.js';
 
 const PROJECT = DEMO_CREDENTIALS.huawei.projectId;
@@ -18,13 +20,13 @@ describe('startEmulators', () => {
   });
 
   it('documents fixed ports and demo credentials', () => {
-    expect(EMULATOR_PORTS).toMatchObject({ modelarts: 4104, iam: 4110, tencentCcr: 4101, hss: 4102, csms: 4103, bkrepo: 4105 });
+    expect(fixedPorts(VENDORS)).toMatchObject({ modelarts: 4104, iam: 4110, tencentCcr: 4101, hss: 4102, csms: 4103, bkrepo: 4105 });
     expect(DEMO_CREDENTIALS.huawei).toMatchObject({ region: 'cn-north-4', projectId: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 
   it('accepts extra AK/SK pairs and IAM users, keeping the demo ones', async () => {
     const emulators = await startEmulators({
-      huawei: {
+      iam: {
         accessKeys: [{ accessKey: 'SECONDAK000000000002', secretKey: 'second-secret' }],
         users: [{ name: 'ci-bot', password: 'ci-pass', id: 'ffffffffffffffffffffffffffffffff' }],
       },

@@ -1,7 +1,8 @@
 import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js';
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CREDENTIALS, startEmulators, type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import { startEmulators, type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 import {
   NOTIFICATION_STATUSES,
   SECRET_TYPES,

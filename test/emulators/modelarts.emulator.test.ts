@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CREDENTIALS, startEmulators, type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import { startEmulators, type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 import { OTHER_WORKSPACE_ID, type ModelArtsEvent } from '../../src/emulators/huawei-modelarts/modelarts.dataset.js';
 import { call, issueToken } from './support/emulator-client.js';
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CREDENTIALS, startEmulators, type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import { startEmulators, type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 import type { ArrivingRequest } from '../../src/emulators/shared/emulator.app.js';
 import { call } from './support/emulator-client.js';
 

@@ -1,16 +1,19 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { parseConfig } from '../../src/config/config.loader.js';
-import { startEmulators, DEMO_CREDENTIALS, type RunningEmulators, type StartEmulatorsOptions } from '../../src/demo/demo.emulators.js';
+import { startEmulators, type RunningEmulators, type StartEmulatorsOptions } from '../../src/demo/demo.emulators.js';
+import { DEMO_CREDENTIALS } from './demo-credentials.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
-import { createSources } from '../../src/vendors/vendor-registry.js';
+import type { AnyVendorModule } from '../../src/vendors/vendor-module.js';
+import { VendorRegistry } from '../../src/vendors/vendor-registry.js';
+import { VENDORS } from '../../src/vendors/vendors.js';
 import type { TypedDocumentString } from '../generated/graphql.js';
 
 /**
  * The real server against real emulators, over loopback HTTP: what every integration test
  * runs against. Sources are given as configuration documents and validated like a file.
  */
-export interface Stack {
-  emulators: RunningEmulators;
+export interface Stack<L extends readonly AnyVendorModule[] = typeof VENDORS> {
+  emulators: RunningEmulators<L>;
   server: RunningServer;
   /** POSTs a document to /graphql, as a dashboard would. */
   gql<R, V>(document: TypedDocumentString<R, V> | string, variables?: V): Promise<GraphQLResult<R>>;
@@ -51,13 +54,19 @@ export function iamCredentials(emulators: RunningEmulators, overrides: Record<st
   };
 }
 
-export async function startStack(options: {
-  emulators?: StartEmulatorsOptions;
-  sources?: (emulators: RunningEmulators) => unknown[];
+export interface StackOptions<L extends readonly AnyVendorModule[]> {
+  emulators?: StartEmulatorsOptions<L>;
+  sources?: (emulators: RunningEmulators<L>) => unknown[];
   server?: Pick<ServerOptions, 'adaptiveReads'>;
-} = {}): Promise<Stack> {
-  const emulators = await startEmulators({ now: ANCHOR, ...options.emulators });
-  const sources = options.sources ? options.sources(emulators) : [modelArtsSource(emulators)];
+  /** The vendor modules; the built-in ones unless a test adds one. */
+  vendors?: L;
+}
+
+export async function startStack<L extends readonly AnyVendorModule[] = typeof VENDORS>(options: StackOptions<L> = {}): Promise<Stack<L>> {
+  const list = options.vendors ?? (VENDORS as unknown as L);
+  const vendors = new VendorRegistry(list);
+  const emulators = await startEmulators<L>({ now: ANCHOR, ...options.emulators }, list);
+  const sources = options.sources ? options.sources(emulators) : [modelArtsSource(emulators as unknown as RunningEmulators)];
   const config = parseConfig(
     // The cross-request cache is off unless a source asks for it: tests change the emulators'
     // data and faults between requests and count calls. Its own tests turn it on. The same
@@ -70,9 +79,10 @@ export async function startStack(options: {
       })),
     },
     'test configuration',
+    vendors.configSchema,
   );
-  const server = await startServer({ port: 0, host: '127.0.0.1', cursorSecret: 'integration-test-cursor-secret', ...options.server });
-  server.setSources(createSources(config.sources));
+  const server = await startServer({ vendors, port: 0, host: '127.0.0.1', cursorSecret: 'integration-test-cursor-secret', ...options.server });
+  server.setSources(vendors.createSources(config));
   return {
     emulators,
     server,

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { DEMO_CREDENTIALS, type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import { type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import { DEMO_CREDENTIALS } from './demo-credentials.js';
 
 /**
  * Tencent's own legacy signer, the npm package `qcloudapi-sdk` (CommonJS, untyped): a third

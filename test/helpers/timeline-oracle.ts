@@ -1,4 +1,5 @@
-import { DEMO_CREDENTIALS, type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import { type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import { DEMO_CREDENTIALS } from './demo-credentials.js';
 import { modelArtsSource, type Stack } from './stack.js';
 import { tencentSource } from './tencent.js';
 

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BKREPO_PUBLIC_EVENT_TYPES } from '../../src/config/config.schema.js';
-import { DEMO_CREDENTIALS, type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import { BKREPO_PUBLIC_EVENT_TYPES } from '../../src/vendors/bkrepo/bkrepo.config.js';
+import { type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 import { AuditLogsDocument, DeploymentServicesDocument, EventByIdDocument, EventsPageDocument, type EventsPageQuery } from '../generated/graphql.js';
 import { modelArtsSource, startStack, type Stack } from '../helpers/stack.js';
 import { tencentSource } from '../helpers/tencent.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_CREDENTIALS, type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import { type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 import { ANCHOR, modelArtsSource, startStack, type Stack } from '../helpers/stack.js';
 import { tencentSource } from '../helpers/tencent.js';
 

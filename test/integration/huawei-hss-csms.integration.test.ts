@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/config.loader.js';
-import type { HssSourceConfig } from '../../src/config/config.schema.js';
-import { DEMO_CREDENTIALS, type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import type { HssSourceConfig } from '../../src/vendors/huawei-hss/hss.config.js';
+import { type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
 import type { CsmsNotificationRecord } from '../../src/emulators/huawei-csms/csms.dataset.js';
 import { HssClient } from '../../src/vendors/huawei-hss/hss.client.js';
 import {
@@ -13,6 +14,7 @@ import {
   type EventsPageQuery,
 } from '../generated/graphql.js';
 import { ANCHOR, iamCredentials, modelArtsSource, startStack, type Stack } from '../helpers/stack.js';
+import { CONFIG_SCHEMA } from '../helpers/config-schema.js';
 
 type Node = EventsPageQuery['events']['edges'][number]['node'];
 type Result = { errors?: readonly { message: string; extensions?: Record<string, unknown> }[] };
@@ -484,7 +486,7 @@ describe('HSS scope: fixed native filters', () => {
   });
 
   it('passes the upstream 400 through when a bound is broken upstream', async () => {
-    const config = parseConfig({ sources: [hssSource(stack.emulators)] }, 'test').sources[0] as HssSourceConfig;
+    const config = parseConfig({ sources: [hssSource(stack.emulators)] }, 'test', CONFIG_SCHEMA).sources[0] as HssSourceConfig;
     const client = new HssClient(config);
     for (const params of [{ limit: 201 }, { offset: 2_000_001 }, { userName: 'u'.repeat(65) }]) {
       await expect(client.listImageEvents(params)).rejects.toMatchObject({ code: 'UPSTREAM_BAD_RESPONSE', status: 400, upstreamCode: 'HSS.0001' });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/server/server.js';
 import { postGraphQL } from '../helpers/stack.js';
+import { builtInVendors } from '../../src/vendors/vendors.js';
 
 /** `npm start` as a user runs it: a real process, real signals, real exit codes. */
 const root = new URL('../..', import.meta.url).pathname;
@@ -116,7 +117,7 @@ describe('npm start', () => {
 
 describe('readiness', () => {
   it('says 503 until the sources are set up, and 200 after', async () => {
-    const server = await startServer({ port: 0, host: '127.0.0.1' });
+    const server = await startServer({ vendors: builtInVendors(), port: 0, host: '127.0.0.1' });
     try {
       const base = new URL(server.url);
       expect((await fetch(new URL('/healthz', base))).status).toBe(200);

@@ -7,6 +7,7 @@ import type { Stream, StreamQuery } from '../../src/timeline/stream.js';
 import { SourceState, Timeline, type TimelineRequest } from '../../src/timeline/timeline.js';
 import { TimelineInputError } from '../../src/timeline/timeline.errors.js';
 import { UpstreamError } from '../../src/upstream/upstream.errors.js';
+import type { DeploymentEventRecord } from '../../src/vendors/huawei-modelarts/deployment-event.record.js';
 
 /*
  * The merge engine on its own, over in-memory streams that page and filter by time the way
@@ -22,11 +23,11 @@ interface FakeStreamSpec {
   pageSize?: number;
 }
 
-function event(source: string, stream: string, at: number, n: number, outcome = EventOutcome.SUCCESS): EventRecord {
+function event(source: string, stream: string, at: number, n: number, outcome = EventOutcome.SUCCESS): DeploymentEventRecord {
   return {
     id: `${stream}#${n}`,
-    kind: EventKind.DEPLOYMENT,
-    vendor: Vendor.HUAWEI_CLOUD,
+    kind: 'DEPLOYMENT',
+    vendor: 'HUAWEI_CLOUD',
     sourceName: source,
     streamKey: `${source}/${stream}`,
     occurredAt: at,
@@ -44,8 +45,8 @@ function event(source: string, stream: string, at: number, n: number, outcome = 
 }
 
 class FakeSource implements EventSource {
-  readonly kind = EventKind.DEPLOYMENT;
-  readonly vendor = Vendor.HUAWEI_CLOUD;
+  readonly kind = 'DEPLOYMENT';
+  readonly vendor = 'HUAWEI_CLOUD';
   readonly endpoint = 'memory:';
   calls = new Map<string, number>();
   failListing = false;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { HttpPolicy } from '../../src/config/config.schema.js';
+import type { UpstreamPolicy } from '../../src/upstream/upstream.policy.js';
 import {
   UpstreamClient,
   type PreparedRequest,
@@ -13,7 +13,7 @@ import { sendJson, sleep, startTestServer, unusedPort, type TestServer } from '.
 
 const okSchema = z.object({ ok: z.literal(true) });
 
-const fastPolicy: HttpPolicy = {
+const fastPolicy: UpstreamPolicy = {
   timeoutMs: 2_000,
   retries: 2,
   retryBaseDelayMs: 10,
@@ -22,7 +22,7 @@ const fastPolicy: HttpPolicy = {
 };
 
 interface TestClientOptions {
-  policy?: Partial<HttpPolicy>;
+  policy?: Partial<UpstreamPolicy>;
   onSend?: (req: PreparedRequest, attempt: number) => void;
   onUnauthorized?: () => boolean;
   errorFor?: (status: number, body: unknown) => UpstreamError | undefined;

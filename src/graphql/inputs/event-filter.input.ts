@@ -1,13 +1,14 @@
 import { DateTimeResolver } from 'graphql-scalars';
 import { Field, InputType } from 'type-graphql';
-import { EventKind, EventOutcome, Vendor } from '../enums.js';
+import type { EventKind, Vendor } from '../../model/event.model.js';
+import { EventKindEnum, EventOutcome, VendorEnum } from '../enums.js';
 
 @InputType('EventFilter', { description: 'Every field is optional; set fields are combined with AND, list entries with OR.' })
 export class EventFilterInput {
-  @Field(() => [EventKind], { nullable: true })
+  @Field(() => [EventKindEnum], { nullable: true, description: 'Events of these kinds.' })
   kinds?: EventKind[];
 
-  @Field(() => [Vendor], { nullable: true })
+  @Field(() => [VendorEnum], { nullable: true, description: 'Events of these vendors.' })
   vendors?: Vendor[];
 
   @Field(() => [String], { nullable: true, description: 'Configured source names.' })
@@ -19,7 +20,7 @@ export class EventFilterInput {
   @Field(() => DateTimeResolver, { nullable: true, description: 'Inclusive upper bound of occurredAt.' })
   until?: Date;
 
-  @Field(() => [EventOutcome], { nullable: true })
+  @Field(() => [EventOutcome], { nullable: true, description: 'Events with these outcomes.' })
   outcomes?: EventOutcome[];
 
   @Field(() => String, { nullable: true, description: 'Exact match on actor.' })

@@ -1,15 +1,16 @@
 import { Field, ObjectType } from 'type-graphql';
-import { EventKind, Vendor } from '../enums.js';
+import type { EventKind, Vendor } from '../../model/event.model.js';
+import { EventKindEnum, VendorEnum } from '../enums.js';
 
 @ObjectType('Source', { description: 'A configured source: one vendor account, region and scope.' })
 export class SourceType {
   @Field(() => String, { description: 'The name given in the configuration.' })
   name!: string;
 
-  @Field(() => EventKind)
+  @Field(() => EventKindEnum, { description: 'The kind of its events.' })
   kind!: EventKind;
 
-  @Field(() => Vendor)
+  @Field(() => VendorEnum, { description: 'Who runs its upstream.' })
   vendor!: Vendor;
 
   @Field(() => String, { description: 'The upstream base URL.' })

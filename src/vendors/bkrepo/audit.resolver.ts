@@ -1,8 +1,7 @@
 import { DateTimeResolver } from 'graphql-scalars';
 import { Args, ArgsType, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
-import { EventKind } from '../../model/event.model.js';
 import { RecordNumbering, toAuditEvent } from './bkrepo.mapper.js';
-import { BkRepoSession, MAX_PAGE_SIZE } from './bkrepo.source.js';
+import { BkRepoSource, MAX_PAGE_SIZE } from './bkrepo.source.js';
 import type { RequestContext } from '../../graphql/context.js';
 import { SortDirection } from '../../graphql/enums.js';
 import { badUserInput } from '../../graphql/errors.js';
@@ -66,7 +65,7 @@ class AuditLogsArgs {
 export class AuditResolver {
   @Query(() => AuditLogPageType, { description: 'POST /repository/api/log/list, as is, with explicit start and end times.' })
   async auditLogs(@Args(() => AuditLogsArgs) args: AuditLogsArgs, @Ctx() context: RequestContext) {
-    const session = bkRepoSession(context, args.source);
+    const session = context.session(BkRepoSource, args.source);
     if (args.pageNumber != null && args.pageNumber < 1) throw badUserInput(`pageNumber must be 1 or more, got ${args.pageNumber}`, 'pageNumber');
     if (args.pageSize != null && (args.pageSize < 1 || args.pageSize > MAX_PAGE_SIZE)) {
       throw badUserInput(`pageSize must be between 1 and ${MAX_PAGE_SIZE}, got ${args.pageSize}`, 'pageSize');
@@ -103,10 +102,4 @@ export class AuditResolver {
       records: answer.entries.map((entry) => toAuditEvent(ref, entry, numbering)),
     };
   }
-}
-
-function bkRepoSession(context: RequestContext, name: string | undefined): BkRepoSession {
-  const session = context.sessionFor(EventKind.AUDIT, name);
-  if (!(session instanceof BkRepoSession)) throw badUserInput(`source "${session.source.name}" is not a bk-repo source`, 'source');
-  return session;
 }

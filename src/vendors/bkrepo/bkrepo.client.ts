@@ -1,5 +1,5 @@
 import { IANAZone, type Zone } from 'luxon';
-import type { BkRepoCredentials, BkRepoSourceConfig } from '../../config/config.schema.js';
+import type { BkRepoCredentials, BkRepoSourceConfig } from './bkrepo.config.js';
 import { UpstreamClient, type PreparedRequest, type UpstreamCallListener } from '../../upstream/upstream.client.js';
 import { UpstreamError, codeForStatus, type UpstreamErrorCode } from '../../upstream/upstream.errors.js';
 import { logListResponseSchema, type LogPage, type LogRecord } from './bkrepo.schemas.js';

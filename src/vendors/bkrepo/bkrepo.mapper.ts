@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { EventKind, EventOutcome, Vendor, type AuditEventRecord } from '../../model/event.model.js';
+import { EventOutcome } from '../../model/event.model.js';
+import { AUDIT_KIND, type AuditEventRecord, BLUEKING } from './audit-event.record.js';
 import { encodeEventId } from '../../timeline/event-id.js';
 import { oncePerRecord, TwinNumbering } from '../shared/event-memo.js';
 import type { LogEntry } from './bkrepo.client.js';
@@ -66,8 +67,8 @@ export function toAuditEvent(ref: LogStreamRef, entry: LogEntry, numbering: Reco
   const description = record.description ?? {};
   return {
     id: encodeEventId(ref.sourceName, [ref.projectId, ref.repoName, ref.eventType, ...numbering.next(entry)]),
-    kind: EventKind.AUDIT,
-    vendor: Vendor.BLUEKING,
+    kind: AUDIT_KIND.name,
+    vendor: BLUEKING.name,
     sourceName: ref.sourceName,
     streamKey: streamKeyOf(ref),
     occurredAt: entry.at,

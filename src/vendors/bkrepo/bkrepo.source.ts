@@ -1,5 +1,6 @@
-import type { BkRepoSourceConfig } from '../../config/config.schema.js';
-import { EventKind, EventOutcome, SortDirection, Vendor, type AuditEventRecord } from '../../model/event.model.js';
+import type { BkRepoSourceConfig } from './bkrepo.config.js';
+import { EventOutcome, SortDirection } from '../../model/event.model.js';
+import { AUDIT_KIND, type AuditEventRecord, BLUEKING } from './audit-event.record.js';
 import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
 import { keysetWindow, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { encodeEventId } from '../../timeline/event-id.js';
@@ -21,8 +22,9 @@ export const MAX_PAGE_SIZE = 1000;
  * and one event type, so each (repository, event type) pair of the scope is one stream.
  */
 export class BkRepoSource implements EventSource {
-  readonly kind = EventKind.AUDIT;
-  readonly vendor = Vendor.BLUEKING;
+  static readonly kind = AUDIT_KIND.name;
+  readonly kind = BkRepoSource.kind;
+  readonly vendor = BLUEKING.name;
   readonly name: string;
   readonly endpoint: string;
   readonly client: BkRepoClient;

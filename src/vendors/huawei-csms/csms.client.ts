@@ -1,4 +1,4 @@
-import type { CsmsSourceConfig } from '../../config/config.schema.js';
+import type { CsmsSourceConfig } from './csms.config.js';
 import { encodeRfc3986 } from '../../upstream/upstream.url.js';
 import { HuaweiClient, type HuaweiClientOptions } from '../huawei/huawei.client.js';
 import { csmsRecordsSchema, type CsmsRecords } from './csms.schemas.js';

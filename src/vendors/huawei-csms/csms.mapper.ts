@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { EventKind, EventOutcome, Vendor, type SecretNotificationEventRecord } from '../../model/event.model.js';
+import { EventOutcome } from '../../model/event.model.js';
+import { HUAWEI_CLOUD, SECRET_NOTIFICATION_KIND, type SecretNotificationEventRecord } from './secret-notification-event.record.js';
 import { encodeEventId } from '../../timeline/event-id.js';
 import type { CsmsRecord } from './csms.schemas.js';
 
@@ -78,8 +79,8 @@ export function toSecretNotificationEvent(
   const target = record.notification_target_name ?? record.notification_target_id ?? '';
   return {
     id: encodeEventId(sourceName, naturalId),
-    kind: EventKind.SECRET_NOTIFICATION,
-    vendor: Vendor.HUAWEI_CLOUD,
+    kind: SECRET_NOTIFICATION_KIND.name,
+    vendor: HUAWEI_CLOUD.name,
     sourceName,
     streamKey: csmsStreamKey(sourceName),
     occurredAt: naturalId[0],

@@ -1,4 +1,4 @@
-import type { SecretNotificationEventRecord } from '../../model/event.model.js';
+import type { SecretNotificationEventRecord } from './secret-notification-event.record.js';
 import { createTimeToMs, RecordNumbering, toSecretNotificationEvent } from './csms.mapper.js';
 import type { CsmsRecord, CsmsRecords } from './csms.schemas.js';
 

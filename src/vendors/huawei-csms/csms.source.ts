@@ -1,5 +1,6 @@
-import type { CsmsSourceConfig } from '../../config/config.schema.js';
-import { EventKind, EventOutcome, SortDirection, Vendor, type SecretNotificationEventRecord } from '../../model/event.model.js';
+import type { CsmsSourceConfig } from './csms.config.js';
+import { EventOutcome, SortDirection } from '../../model/event.model.js';
+import { HUAWEI_CLOUD, SECRET_NOTIFICATION_KIND, type SecretNotificationEventRecord } from './secret-notification-event.record.js';
 import { matchesFilter, type EventFilter, type FilterField } from '../../timeline/event-filter.js';
 import { keysetWindow, type Stream, type StreamChunk, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { encodeEventId } from '../../timeline/event-id.js';
@@ -21,8 +22,9 @@ import { CsmsSnapshot } from './csms.snapshot.js';
  * read is not cached; the next question tries again.
  */
 export class CsmsSource implements EventSource {
-  readonly kind = EventKind.SECRET_NOTIFICATION;
-  readonly vendor = Vendor.HUAWEI_CLOUD;
+  static readonly kind = SECRET_NOTIFICATION_KIND.name;
+  readonly kind = CsmsSource.kind;
+  readonly vendor = HUAWEI_CLOUD.name;
   readonly name: string;
   readonly endpoint: string;
   readonly projectId: string;

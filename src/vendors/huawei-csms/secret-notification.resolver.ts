@@ -1,6 +1,5 @@
 import { Arg, Ctx, Query, Resolver } from 'type-graphql';
-import { EventKind } from '../../model/event.model.js';
-import { CsmsSession } from './csms.source.js';
+import { CsmsSource } from './csms.source.js';
 import type { RequestContext } from '../../graphql/context.js';
 import { badUserInput } from '../../graphql/errors.js';
 import { SecretNotificationPageType } from './secret-notification-pages.type.js';
@@ -18,8 +17,7 @@ export class SecretNotificationResolver {
     source: string | undefined,
     @Ctx() context: RequestContext,
   ) {
-    const session = context.sessionFor(EventKind.SECRET_NOTIFICATION, source);
-    if (!(session instanceof CsmsSession)) throw badUserInput(`source "${session.source.name}" is not a CSMS source`, 'source');
+    const session = context.session(CsmsSource, source);
     const { answer, events } = await session.snapshot();
     return {
       count: events.length,

@@ -1,4 +1,4 @@
-import type { HssSourceConfig } from '../../config/config.schema.js';
+import type { HssSourceConfig } from './hss.config.js';
 import { encodeRfc3986 } from '../../upstream/upstream.url.js';
 import { HuaweiClient, type HuaweiClientOptions } from '../huawei/huawei.client.js';
 import { hssImageEventPageSchema, type HssImageEventPage } from './hss.schemas.js';

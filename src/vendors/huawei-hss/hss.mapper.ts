@@ -1,4 +1,5 @@
-import { EventKind, EventOutcome, Vendor, type ImageEventRecord } from '../../model/event.model.js';
+import { EventOutcome } from '../../model/event.model.js';
+import { HUAWEI_CLOUD, IMAGE_KIND, type ImageEventRecord } from './image-event.record.js';
 import { encodeEventId } from '../../timeline/event-id.js';
 import type { HssImageEvent } from './hss.schemas.js';
 
@@ -36,8 +37,8 @@ export function toImageEvent(ref: HssStreamRef, record: HssImageEvent): ImageEve
   const what = [eventName || record.event_type || 'event', resourceName].filter((part) => part !== '').join(' ');
   return {
     id: encodeEventId(ref.sourceName, hssNaturalId(record)),
-    kind: EventKind.IMAGE,
-    vendor: Vendor.HUAWEI_CLOUD,
+    kind: IMAGE_KIND.name,
+    vendor: HUAWEI_CLOUD.name,
     sourceName: ref.sourceName,
     streamKey: ref.streamKey,
     occurredAt: record.time,

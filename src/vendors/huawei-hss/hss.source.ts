@@ -1,5 +1,6 @@
-import type { HssSourceConfig } from '../../config/config.schema.js';
-import { EventKind, EventOutcome, SortDirection, Vendor, type ImageEventRecord } from '../../model/event.model.js';
+import type { HssSourceConfig } from './hss.config.js';
+import { EventOutcome, SortDirection } from '../../model/event.model.js';
+import { HUAWEI_CLOUD, IMAGE_KIND, type ImageEventRecord } from './image-event.record.js';
 import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
 import { keysetWindow, type Stream, type StreamChunk, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { UpstreamError } from '../../upstream/upstream.errors.js';
@@ -15,8 +16,9 @@ type FixedFilters = NonNullable<HssSourceConfig['scope']['filters']>;
  * project's log, narrowed by the configured fixed native filters.
  */
 export class HssSource implements EventSource {
-  readonly kind = EventKind.IMAGE;
-  readonly vendor = Vendor.HUAWEI_CLOUD;
+  static readonly kind = IMAGE_KIND.name;
+  readonly kind = HssSource.kind;
+  readonly vendor = HUAWEI_CLOUD.name;
   readonly name: string;
   readonly endpoint: string;
   readonly projectId: string;

@@ -1,9 +1,8 @@
 import { DateTimeResolver } from 'graphql-scalars';
 import { Args, ArgsType, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
-import { EventKind } from '../../model/event.model.js';
 import { HSS_LIMITS, type HssStringParam, type ListImageEventsParams } from './hss.client.js';
 import { toImageEvent } from './hss.mapper.js';
-import { HssSession } from './hss.source.js';
+import { HssSource } from './hss.source.js';
 import type { RequestContext } from '../../graphql/context.js';
 import { badUserInput } from '../../graphql/errors.js';
 import { ImageEventPageType } from './image-pages.type.js';
@@ -54,8 +53,7 @@ export class ImageResolver {
     description: 'GET /v5/{project_id}/container/image/events, as is (the source\'s fixed filters are not added).',
   })
   async imageEvents(@Args(() => ImageEventsArgs) args: ImageEventsArgs, @Ctx() context: RequestContext) {
-    const session = context.sessionFor(EventKind.IMAGE, args.source);
-    if (!(session instanceof HssSession)) throw badUserInput(`source "${session.source.name}" is not an HSS source`, 'source');
+    const session = context.session(HssSource, args.source);
     const params = checkedParams(args);
     const answer = await session.listImageEvents(params);
     return {

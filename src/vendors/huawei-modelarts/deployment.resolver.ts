@@ -1,7 +1,7 @@
 import { DateTimeResolver } from 'graphql-scalars';
 import { Args, ArgsType, Ctx, Field, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import { EventKind, type DeploymentEventRecord } from '../../model/event.model.js';
-import { ModelArtsSession } from './modelarts.source.js';
+import { DEPLOYMENT_KIND, type DeploymentEventRecord } from './deployment-event.record.js';
+import { ModelArtsSource } from './modelarts.source.js';
 import {
   EventNumbering,
   toDeploymentEvent,
@@ -88,7 +88,7 @@ class DeploymentEventsArgs extends PagingArgs {
 export class DeploymentResolver {
   @Query(() => DeploymentServicePageType, { description: 'GET /v1/{project_id}/services, as is.' })
   async deploymentServices(@Args(() => DeploymentServicesArgs) args: DeploymentServicesArgs, @Ctx() context: RequestContext) {
-    const session = modelArtsSession(context, args.source);
+    const session = context.session(ModelArtsSource, args.source);
     checkPaging(args);
     const answer = await session.listServices({
       serviceId: args.serviceId,
@@ -107,7 +107,7 @@ export class DeploymentResolver {
 
   @Query(() => DeploymentEventPageType, { description: 'GET /v1/{project_id}/services/{service_id}/events, as is.' })
   async deploymentEvents(@Args(() => DeploymentEventsArgs) args: DeploymentEventsArgs, @Ctx() context: RequestContext) {
-    const session = modelArtsSession(context, args.source);
+    const session = context.session(ModelArtsSource, args.source);
     checkPaging(args);
     if (args.startTime && args.endTime && args.startTime > args.endTime) {
       throw badUserInput('startTime is later than endTime', 'startTime');
@@ -134,15 +134,10 @@ export class DeploymentResolver {
 
   @FieldResolver(() => DeploymentServiceType, { nullable: true })
   service(@Root() event: DeploymentEventRecord, @Ctx() context: RequestContext): Promise<DeploymentServiceRecord | null> {
-    return modelArtsSession(context, event.sourceName).services.load(event.serviceId);
+    return context.session(ModelArtsSource, event.sourceName).services.load(event.serviceId);
   }
 }
 
-function modelArtsSession(context: RequestContext, name: string | undefined): ModelArtsSession {
-  const session = context.sessionFor(EventKind.DEPLOYMENT, name);
-  if (!(session instanceof ModelArtsSession)) throw badUserInput(`source "${session.source.name}" is not a ModelArts source`, 'source');
-  return session;
-}
 
 function checkPaging(args: PagingArgs): void {
   if (args.offset != null && args.offset < 0) throw badUserInput(`offset must be 0 or more, got ${args.offset}`, 'offset');

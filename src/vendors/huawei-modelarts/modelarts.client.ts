@@ -1,4 +1,4 @@
-import type { ModelArtsSourceConfig } from '../../config/config.schema.js';
+import type { ModelArtsSourceConfig } from './modelarts.config.js';
 import { encodeRfc3986 } from '../../upstream/upstream.url.js';
 import { HuaweiClient, type HuaweiClientOptions } from '../huawei/huawei.client.js';
 import { serviceEventsSchema, serviceListSchema, type ServiceEvents, type ServiceList } from './modelarts.schemas.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { EventKind, EventOutcome, Vendor, type DeploymentEventRecord } from '../../model/event.model.js';
+import { EventOutcome } from '../../model/event.model.js';
+import { DEPLOYMENT_KIND, type DeploymentEventRecord, HUAWEI_CLOUD } from './deployment-event.record.js';
 import { encodeEventId } from '../../timeline/event-id.js';
 import { oncePerRecord, TwinNumbering } from '../shared/event-memo.js';
 import type { DeploymentService, ServiceEvent } from './modelarts.schemas.js';
@@ -59,8 +60,8 @@ export function toDeploymentEvent(
   const naturalId = [service.serviceId, ...numbering.next(event)];
   return {
     id: encodeEventId(service.sourceName, naturalId),
-    kind: EventKind.DEPLOYMENT,
-    vendor: Vendor.HUAWEI_CLOUD,
+    kind: DEPLOYMENT_KIND.name,
+    vendor: HUAWEI_CLOUD.name,
     sourceName: service.sourceName,
     streamKey: streamKeyOf(service),
     occurredAt: event.occur_time,

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
-import type { ModelArtsSourceConfig } from '../../config/config.schema.js';
-import { EventKind, SortDirection, Vendor, type DeploymentEventRecord } from '../../model/event.model.js';
+import type { ModelArtsSourceConfig } from './modelarts.config.js';
+import { SortDirection } from '../../model/event.model.js';
+import { DEPLOYMENT_KIND, type DeploymentEventRecord, HUAWEI_CLOUD } from './deployment-event.record.js';
 import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
 import { keysetWindow, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { encodeEventId } from '../../timeline/event-id.js';
@@ -27,8 +28,9 @@ const MAX_PAGE = 1000;
  * come from the service list, or from `scope.services` when the configuration names them.
  */
 export class ModelArtsSource implements EventSource {
-  readonly kind = EventKind.DEPLOYMENT;
-  readonly vendor = Vendor.HUAWEI_CLOUD;
+  static readonly kind = DEPLOYMENT_KIND.name;
+  readonly kind = ModelArtsSource.kind;
+  readonly vendor = HUAWEI_CLOUD.name;
   readonly name: string;
   readonly endpoint: string;
   readonly projectId: string;

@@ -1,4 +1,5 @@
-import type { HttpPolicy, HuaweiCredentials } from '../../config/config.schema.js';
+import type { UpstreamPolicy } from '../../upstream/upstream.policy.js';
+import type { HuaweiCredentials } from './huawei.config.js';
 import type { PreparedRequest, UpstreamCallListener } from '../../upstream/upstream.client.js';
 import { HuaweiAkSkSigner } from './huawei-aksk.signer.js';
 import { HuaweiIamTokenProvider } from './huawei-iam.token-provider.js';
@@ -20,7 +21,7 @@ export interface HuaweiAuth {
 export interface HuaweiAuthOptions {
   sourceName: string;
   /** Policy of the source; the IAM token call uses it too. */
-  policy: HttpPolicy;
+  policy: UpstreamPolicy;
   projectId: string;
   /** Clock, epoch ms (signing date, token expiry); injectable for tests. */
   now?: () => number;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { HttpPolicy, HuaweiCredentials } from '../../config/config.schema.js';
+import type { UpstreamPolicy } from '../../upstream/upstream.policy.js';
+import type { HuaweiCredentials } from './huawei.config.js';
 import { UpstreamClient, type UpstreamCallListener } from '../../upstream/upstream.client.js';
 import type { UpstreamError } from '../../upstream/upstream.errors.js';
 import { huaweiErrorFor } from './huawei-errors.js';
@@ -18,7 +19,7 @@ export type HuaweiIamCredentials = Extract<HuaweiCredentials, { type: 'iam-token
 export interface HuaweiIamTokenProviderOptions {
   /** The configured source the token is for; IAM failures are reported under its name. */
   sourceName: string;
-  policy: HttpPolicy;
+  policy: UpstreamPolicy;
   credentials: HuaweiIamCredentials;
   /**
    * Refresh this long before expiry. Default: 5 minutes, or 10% of the token's lifetime

@@ -1,4 +1,5 @@
-import type { HttpPolicy, HuaweiCredentials } from '../../config/config.schema.js';
+import type { UpstreamPolicy } from '../../upstream/upstream.policy.js';
+import type { HuaweiCredentials } from './huawei.config.js';
 import { UpstreamClient, type PreparedRequest, type UpstreamCallListener } from '../../upstream/upstream.client.js';
 import type { UpstreamError } from '../../upstream/upstream.errors.js';
 import { createHuaweiAuth, huaweiErrorFor, type HuaweiAuth } from './huawei-auth.js';
@@ -15,7 +16,7 @@ import type { HuaweiIamTokenProvider } from './huawei-iam.token-provider.js';
 export interface HuaweiClientConfig {
   name: string;
   endpoint: string;
-  http: HttpPolicy;
+  http: UpstreamPolicy;
   credentials: HuaweiCredentials;
   scope: { projectId: string };
   /** See UpstreamClientOptions.cacheTtlSeconds; absent: no cross-request cache. */

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { TencentCcrSourceConfig } from '../../config/config.schema.js';
+import type { TencentCcrSourceConfig } from './tencent-ccr.config.js';
 import { UpstreamClient, type PreparedRequest, type UpstreamCallListener, type UpstreamRequest } from '../../upstream/upstream.client.js';
 import { codeForStatus, type UpstreamError, type UpstreamErrorCode } from '../../upstream/upstream.errors.js';
 import { encodeRfc3986 } from '../../upstream/upstream.url.js';

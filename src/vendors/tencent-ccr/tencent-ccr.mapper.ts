@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { IANAZone, type Zone } from 'luxon';
-import { EventKind, EventOutcome, Vendor, type TriggerEventRecord } from '../../model/event.model.js';
+import { EventOutcome } from '../../model/event.model.js';
+import { TENCENT_CLOUD, TRIGGER_KIND, type TriggerEventRecord } from './trigger-event.record.js';
 import { encodeEventId } from '../../timeline/event-id.js';
 import { oncePerRecord, TwinNumbering } from '../shared/event-memo.js';
 import { parseWallClock, wallClockToEpochMs } from '../shared/wall-clock.js';
@@ -102,8 +103,8 @@ export function toTriggerEvent(context: TriggerContext, log: TriggerLog, numberi
   const result = returnCode === 0 ? (returnMsg || 'ok') : `failed (${returnCode})${returnMsg ? `: ${returnMsg}` : ''}`;
   return {
     id: encodeEventId(context.sourceName, numbering.next(log)),
-    kind: EventKind.TRIGGER,
-    vendor: Vendor.TENCENT_CLOUD,
+    kind: TRIGGER_KIND.name,
+    vendor: TENCENT_CLOUD.name,
     sourceName: context.sourceName,
     streamKey: streamKeyOf(context.sourceName, context.repoName),
     occurredAt: invokeTimeToEpochMs(r.invokeTime, context.timeZone),

@@ -1,5 +1,6 @@
-import type { TencentCcrSourceConfig } from '../../config/config.schema.js';
-import { EventKind, EventOutcome, SortDirection, Vendor, type TriggerEventRecord } from '../../model/event.model.js';
+import type { TencentCcrSourceConfig } from './tencent-ccr.config.js';
+import { EventOutcome, SortDirection } from '../../model/event.model.js';
+import { TENCENT_CLOUD, TRIGGER_KIND, type TriggerEventRecord } from './trigger-event.record.js';
 import type { EventFilter } from '../../timeline/event-filter.js';
 import {
   keysetWindow,
@@ -34,8 +35,9 @@ export const MAX_STREAM_PAGE = 100;
 
 /** Tencent Cloud CCR trigger logs (VENDORS.md §1): one stream per configured repository. */
 export class TencentCcrSource implements EventSource {
-  readonly kind = EventKind.TRIGGER;
-  readonly vendor = Vendor.TENCENT_CLOUD;
+  static readonly kind = TRIGGER_KIND.name;
+  readonly kind = TencentCcrSource.kind;
+  readonly vendor = TENCENT_CLOUD.name;
   readonly name: string;
   readonly endpoint: string;
   readonly timeZone: string;

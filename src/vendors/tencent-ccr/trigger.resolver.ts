@@ -1,7 +1,6 @@
 import { Args, ArgsType, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
-import { EventKind } from '../../model/event.model.js';
 import { toTriggerEvent, TriggerLogNumbering } from './tencent-ccr.mapper.js';
-import { TencentCcrSession } from './tencent-ccr.source.js';
+import { TencentCcrSource } from './tencent-ccr.source.js';
 import type { RequestContext } from '../../graphql/context.js';
 import { SortDirection } from '../../graphql/enums.js';
 import { badUserInput } from '../../graphql/errors.js';
@@ -40,8 +39,7 @@ class TriggerLogsArgs {
 export class TriggerResolver {
   @Query(() => TriggerLogPageType, { description: 'Tencent Cloud CCR ListTriggerLog (legacy API 2.0), as is.' })
   async triggerLogs(@Args(() => TriggerLogsArgs) args: TriggerLogsArgs, @Ctx() context: RequestContext) {
-    const session = context.sessionFor(EventKind.TRIGGER, args.source);
-    if (!(session instanceof TencentCcrSession)) throw badUserInput(`source "${session.source.name}" is not a Tencent CCR source`, 'source');
+    const session = context.session(TencentCcrSource, args.source);
     const repositories = session.source.repositories;
     const repoName = args.repoName ?? (repositories.length === 1 ? repositories[0] : undefined);
     if (repoName === undefined) {

@@ -1,4 +1,4 @@
-import { DEMO_CREDENTIALS } from '../../../src/demo/demo.emulators.js';
+import { DEMO_CREDENTIALS } from '../../helpers/demo-credentials.js';
 import { signForTest } from './huawei-test.signer.js';
 
 export type Auth =

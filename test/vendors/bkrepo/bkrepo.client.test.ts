@@ -1,10 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../../src/config/config.loader.js';
-import type { BkRepoSourceConfig } from '../../../src/config/config.schema.js';
+import type { BkRepoSourceConfig } from '../../../src/vendors/bkrepo/bkrepo.config.js';
 import { startBkRepoEmulator, type BkRepoEmulatorHandle } from '../../../src/emulators/bkrepo/bkrepo.emulator.js';
 import { BkRepoClient } from '../../../src/vendors/bkrepo/bkrepo.client.js';
 import { UpstreamError } from '../../../src/upstream/upstream.errors.js';
 import { sendJson, startTestServer, type TestServer } from '../../upstream/test-server.js';
+import { CONFIG_SCHEMA } from '../../helpers/config-schema.js';
 
 const NOW = Date.UTC(2025, 0, 15, 4, 0, 0);
 const SEED_AT = Date.UTC(2022, 7, 2, 7, 20, 47, 235);
@@ -25,7 +26,7 @@ function config(endpoint: string, overrides: Record<string, unknown> = {}, scope
         },
       ],
     },
-    'test',
+    'test', CONFIG_SCHEMA,
   );
   return parsed.sources[0] as BkRepoSourceConfig;
 }

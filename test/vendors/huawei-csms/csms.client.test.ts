@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CsmsSourceConfig } from '../../../src/config/config.schema.js';
+import type { CsmsSourceConfig } from '../../../src/vendors/huawei-csms/csms.config.js';
 import { CsmsClient } from '../../../src/vendors/huawei-csms/csms.client.js';
 import { UpstreamError } from '../../../src/upstream/upstream.errors.js';
 import { sendJson, startTestServer, type TestServer } from '../../upstream/test-server.js';

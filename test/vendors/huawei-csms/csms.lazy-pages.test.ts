@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CsmsSourceConfig } from '../../../src/config/config.schema.js';
-import { EventOutcome, SortDirection, type SecretNotificationEventRecord } from '../../../src/model/event.model.js';
+import type { CsmsSourceConfig } from '../../../src/vendors/huawei-csms/csms.config.js';
+import { EventOutcome, SortDirection } from '../../../src/model/event.model.js';
+import { type SecretNotificationEventRecord } from '../../../src/vendors/huawei-csms/secret-notification-event.record.js';
 import { csmsStreamKey, RecordNumbering, toSecretNotificationEvent } from '../../../src/vendors/huawei-csms/csms.mapper.js';
 import { csmsRecordsSchema, type CsmsRecord, type CsmsRecords } from '../../../src/vendors/huawei-csms/csms.schemas.js';
 import { CsmsSource } from '../../../src/vendors/huawei-csms/csms.source.js';

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/config.loader.js';
-import type { CsmsSourceConfig } from '../../../src/config/config.schema.js';
-import { DEMO_CREDENTIALS, startEmulators, type RunningEmulators } from '../../../src/demo/demo.emulators.js';
+import type { CsmsSourceConfig } from '../../../src/vendors/huawei-csms/csms.config.js';
+import { startEmulators, type RunningEmulators } from '../../../src/demo/demo.emulators.js';
+import { DEMO_CREDENTIALS } from '../../helpers/demo-credentials.js';
 import { EventOutcome } from '../../../src/model/event.model.js';
 import { createTimeToMs, outcomeOf, parsePayload, RecordNumbering, toSecretNotificationEvent } from '../../../src/vendors/huawei-csms/csms.mapper.js';
 import { CsmsSource } from '../../../src/vendors/huawei-csms/csms.source.js';
+import { CONFIG_SCHEMA } from '../../helpers/config-schema.js';
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 
@@ -78,7 +80,7 @@ describe('CsmsSource cache', () => {
           },
         ],
       },
-      'test',
+      'test', CONFIG_SCHEMA,
     );
     return parsed.sources[0] as CsmsSourceConfig;
   };

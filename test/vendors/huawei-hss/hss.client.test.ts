@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HssSourceConfig } from '../../../src/config/config.schema.js';
+import type { HssSourceConfig } from '../../../src/vendors/huawei-hss/hss.config.js';
 import { HssClient } from '../../../src/vendors/huawei-hss/hss.client.js';
 import { OrderCheck } from '../../../src/vendors/huawei-hss/hss.source.js';
 import { UpstreamError } from '../../../src/upstream/upstream.errors.js';

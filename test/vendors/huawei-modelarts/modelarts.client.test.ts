@@ -2,7 +2,8 @@ import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js
 import type { ICredential } from '@huaweicloud/huaweicloud-sdk-core/auth/ICredential.js';
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HuaweiCredentials, ModelArtsSourceConfig } from '../../../src/config/config.schema.js';
+import type { HuaweiCredentials } from '../../../src/vendors/huawei/huawei.config.js';
+import type { ModelArtsSourceConfig } from '../../../src/vendors/huawei-modelarts/modelarts.config.js';
 import { ModelArtsClient } from '../../../src/vendors/huawei-modelarts/modelarts.client.js';
 import type { UpstreamCallInfo } from '../../../src/upstream/upstream.client.js';
 import { UpstreamError } from '../../../src/upstream/upstream.errors.js';

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HttpPolicy } from '../../../src/config/config.schema.js';
+import type { UpstreamPolicy } from '../../../src/upstream/upstream.policy.js';
 import { createHuaweiAuth, huaweiErrorFor } from '../../../src/vendors/huawei/huawei-auth.js';
 import type { PreparedRequest } from '../../../src/upstream/upstream.client.js';
 import { sendJson, startTestServer, type TestServer } from '../../upstream/test-server.js';
 
-const policy: HttpPolicy = { timeoutMs: 2_000, retries: 0, retryBaseDelayMs: 10, retryMaxDelayMs: 100, concurrency: 4 };
+const policy: UpstreamPolicy = { timeoutMs: 2_000, retries: 0, retryBaseDelayMs: 10, retryMaxDelayMs: 100, concurrency: 4 };
 const T0 = Date.parse('2024-01-01T00:00:00Z');
 
 function prepared(): PreparedRequest {

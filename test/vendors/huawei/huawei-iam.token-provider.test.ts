@@ -1,11 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HttpPolicy } from '../../../src/config/config.schema.js';
+import type { UpstreamPolicy } from '../../../src/upstream/upstream.policy.js';
 import { HuaweiIamTokenProvider, type HuaweiIamCredentials } from '../../../src/vendors/huawei/huawei-iam.token-provider.js';
 import { UpstreamError } from '../../../src/upstream/upstream.errors.js';
 import { sendJson, sleep, startTestServer, type ReceivedRequest, type TestServer } from '../../upstream/test-server.js';
 
-const policy: HttpPolicy = { timeoutMs: 2_000, retries: 1, retryBaseDelayMs: 10, retryMaxDelayMs: 100, concurrency: 4 };
+const policy: UpstreamPolicy = { timeoutMs: 2_000, retries: 1, retryBaseDelayMs: 10, retryMaxDelayMs: 100, concurrency: 4 };
 
 const T0 = Date.parse('2024-01-01T00:00:00Z');
 

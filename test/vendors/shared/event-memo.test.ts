@@ -20,8 +20,8 @@ const eventOf = (row: Row, numbering: RowNumbering): EventRecord => {
   const { n } = numbering.number(row);
   return {
     id: `${row.at}/${row.text}/${n}`,
-    kind: EventKind.AUDIT,
-    vendor: Vendor.BLUEKING,
+    kind: 'AUDIT',
+    vendor: 'BLUEKING',
     sourceName: 's',
     streamKey: 's/x',
     occurredAt: row.at,

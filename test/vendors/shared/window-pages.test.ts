@@ -25,7 +25,7 @@ function upstream(times: number[]) {
 }
 
 const eventAt = (at: number, n: number): EventRecord =>
-  ({ id: `${at}/${n}`, kind: EventKind.AUDIT, vendor: Vendor.BLUEKING, sourceName: 's', streamKey: 's/x', occurredAt: at, outcome: EventOutcome.SUCCESS, actor: null, resource: null, summary: '', raw: null }) as EventRecord;
+  ({ id: `${at}/${n}`, kind: 'AUDIT', vendor: 'BLUEKING', sourceName: 's', streamKey: 's/x', occurredAt: at, outcome: EventOutcome.SUCCESS, actor: null, resource: null, summary: '', raw: null }) as EventRecord;
 
 function reader(source: ReturnType<typeof upstream>, size: number) {
   return readWindowByPages({

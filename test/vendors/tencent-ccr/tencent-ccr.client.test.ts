@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { tencentCcrSourceSchema, type TencentCcrSourceConfig } from '../../../src/config/config.schema.js';
+import { tencentCcrSourceSchema, type TencentCcrSourceConfig } from '../../../src/vendors/tencent-ccr/tencent-ccr.config.js';
 import { startEmulators, type RunningEmulators } from '../../../src/demo/demo.emulators.js';
 import { SIGNING_PARAMS, TencentCcrClient } from '../../../src/vendors/tencent-ccr/tencent-ccr.client.js';
 import { UpstreamError } from '../../../src/upstream/upstream.errors.js';

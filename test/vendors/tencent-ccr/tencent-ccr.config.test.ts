@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../../src/config/config.loader.js';
+import { CONFIG_SCHEMA } from '../../helpers/config-schema.js';
 
 const source = (extra: Record<string, unknown> = {}) => ({
   name: 'ccr',
@@ -11,7 +12,7 @@ const source = (extra: Record<string, unknown> = {}) => ({
 
 describe('tencent-ccr configuration', () => {
   it('defaults the endpoint, zone, signature method and HTTP method', () => {
-    const config = parseConfig({ sources: [source()] }, 'test.yaml');
+    const config = parseConfig({ sources: [source()] }, 'test.yaml', CONFIG_SCHEMA);
     expect(config.sources[0]).toMatchObject({
       endpoint: 'https://ccr.api.qcloud.com',
       timeZone: 'Asia/Shanghai',
@@ -23,7 +24,7 @@ describe('tencent-ccr configuration', () => {
   it('names the key of a bad time zone, signature method or repository list', () => {
     const problems = (extra: Record<string, unknown>) => {
       try {
-        parseConfig({ sources: [source(extra)] }, 'test.yaml');
+        parseConfig({ sources: [source(extra)] }, 'test.yaml', CONFIG_SCHEMA);
       } catch (error) {
         expect(error).toBeInstanceOf(ConfigError);
         return (error as Error).message;
@@ -37,7 +38,7 @@ describe('tencent-ccr configuration', () => {
   });
 
   it('accepts another zone and a temporary key', () => {
-    const config = parseConfig({ sources: [source({ timeZone: 'Europe/Berlin', credentials: { secretId: 'AKID', secretKey: 'k', token: 't' } })] }, 'x');
+    const config = parseConfig({ sources: [source({ timeZone: 'Europe/Berlin', credentials: { secretId: 'AKID', secretKey: 'k', token: 't' } })] }, 'x', CONFIG_SCHEMA);
     expect(config.sources[0]).toMatchObject({ timeZone: 'Europe/Berlin', credentials: { token: 't' } });
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { tencentCcrSourceSchema } from '../../../src/config/config.schema.js';
+import { tencentCcrSourceSchema } from '../../../src/vendors/tencent-ccr/tencent-ccr.config.js';
 import { startEmulators, type RunningEmulators } from '../../../src/demo/demo.emulators.js';
 import { parseInvokeTime, SEED_EXAMPLE_LOG, type TriggerLog as EmulatedLog } from '../../../src/emulators/tencent-ccr/tencent-ccr.dataset.js';
 import { mulberry32 } from '../../../src/emulators/shared/mulberry32.js';

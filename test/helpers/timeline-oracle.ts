@@ -1,12 +1,13 @@
-import { type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import type { RunningEmulators } from '../../src/demo/demo.emulators.js';
 import { DEMO_CREDENTIALS } from './demo-credentials.js';
+import { VENDORS, type BuiltInVendor } from '../../src/vendors/vendors.js';
 import { modelArtsSource, type Stack } from './stack.js';
 import { tencentSource } from './tencent.js';
 
 /*
  * The brute-force side of the timeline's correctness tests: every event of every emulator,
- * read from the emulators' own in-process data and normalised by the rules of the README
- * ("Normalisation"), never by the sources' mappers. And the other side: a whole walk of the
+ * read from the emulators' own in-process data and normalised by the documented rules
+ * (docs/api.md, "Normalisation"), never by the mappers. And the other side: a whole walk of the
  * `events` connection over HTTP, page by page.
  */
 
@@ -42,110 +43,140 @@ const BKREPO_PUBLIC_TYPES = [
   'NODE_MOVED', 'NODE_COPIED', 'NODE_DELETED', 'METADATA_DELETED', 'METADATA_SAVED', 'VERSION_CREATED',
 ];
 
-/** The five vendors as configuration documents, one source each, as demo mode configures them. */
-export function fiveSources(emulators: RunningEmulators, scope: Scope, options: { csmsCacheTtlSeconds?: number } = {}): unknown[] {
-  const huawei = DEMO_CREDENTIALS.huawei;
-  const aksk = { type: 'aksk', accessKey: huawei.accessKey, secretKey: huawei.secretKey };
-  return [
-    modelArtsSource(emulators, { name: SOURCE_NAMES.modelarts, scope: { projectId: huawei.projectId, services: scope.services } }),
-    tencentSource(emulators, { name: SOURCE_NAMES.ccr, scope: { region: DEMO_CREDENTIALS.tencent.region, repositories: scope.repositories } }),
-    { name: SOURCE_NAMES.hss, kind: 'huawei-hss', endpoint: emulators.hss.url, credentials: aksk, scope: { projectId: huawei.projectId }, http: { retries: 0 } },
-    {
+/** One vendor's side of the oracle: its source as configured, and its events read off the emulator. */
+interface VendorOracle {
+  source(emulators: RunningEmulators, scope: Scope, options: { csmsCacheTtlSeconds?: number }): unknown;
+  /** Every event the scope can see, normalised by the documented rules, never by the mappers. */
+  events(emulators: RunningEmulators, scope: Scope): OracleEvent[];
+}
+
+const huaweiAksk = () => ({ type: 'aksk', accessKey: DEMO_CREDENTIALS.huawei.accessKey, secretKey: DEMO_CREDENTIALS.huawei.secretKey });
+
+/** `YYYY-MM-DD HH:MM:SS` in Asia/Shanghai (UTC+8 all year since 1991), the documented default zone. */
+const shanghai = (text: string) => Date.parse(`${text.replace(' ', 'T')}+08:00`);
+
+/** One per built-in vendor, by its configuration kind: the compiler asks for a new vendor's. */
+const ORACLES: Record<BuiltInVendor['configKind'], VendorOracle> = {
+  'huawei-modelarts': {
+    source: (emulators, scope) =>
+      modelArtsSource(emulators, { name: SOURCE_NAMES.modelarts, scope: { projectId: DEMO_CREDENTIALS.huawei.projectId, services: scope.services } }),
+    events(emulators, scope) {
+      const names = new Map(emulators.modelarts.services().map((s) => [s.service_id, s.service_name]));
+      return scope.services.flatMap((serviceId) =>
+        emulators.modelarts.events(serviceId).map((event): OracleEvent => ({
+          source: SOURCE_NAMES.modelarts,
+          kind: 'DEPLOYMENT',
+          vendor: 'HUAWEI_CLOUD',
+          occurredAt: event.occur_time,
+          outcome: event.event_type === 'normal' ? 'SUCCESS' : event.event_type === 'abnormal' ? 'FAILURE' : 'UNKNOWN',
+          actor: null,
+          resource: names.get(serviceId) ?? null,
+          raw: { ...event },
+        })),
+      );
+    },
+  },
+  'tencent-ccr': {
+    source: (emulators, scope) =>
+      tencentSource(emulators, { name: SOURCE_NAMES.ccr, scope: { region: DEMO_CREDENTIALS.tencent.region, repositories: scope.repositories } }),
+    events: (emulators, scope) =>
+      scope.repositories.flatMap((repo) =>
+        emulators.tencentCcr.logs(repo).map((log): OracleEvent => ({
+          source: SOURCE_NAMES.ccr,
+          kind: 'TRIGGER',
+          vendor: 'TENCENT_CLOUD',
+          occurredAt: shanghai(log.invokeTime),
+          outcome: log.invokeResult.returnCode === 0 ? 'SUCCESS' : 'FAILURE',
+          actor: null,
+          resource: `${log.repoName}:${log.tagName}`,
+          raw: { ...log },
+        })),
+      ),
+  },
+  'huawei-hss': {
+    source: (emulators) => ({
+      name: SOURCE_NAMES.hss,
+      kind: 'huawei-hss',
+      endpoint: emulators.hss.url,
+      credentials: huaweiAksk(),
+      scope: { projectId: DEMO_CREDENTIALS.huawei.projectId },
+      http: { retries: 0 },
+    }),
+    events: (emulators) =>
+      emulators.hss.events().map((record): OracleEvent => ({
+        source: SOURCE_NAMES.hss,
+        kind: 'IMAGE',
+        vendor: 'HUAWEI_CLOUD',
+        occurredAt: record.time,
+        outcome: 'UNKNOWN',
+        actor: record.user_name === '' ? null : record.user_name,
+        resource: record.resource_name === '' ? null : record.resource_name,
+        raw: { ...record },
+      })),
+  },
+  'huawei-csms': {
+    source: (emulators, _scope, options) => ({
       name: SOURCE_NAMES.csms,
       kind: 'huawei-csms',
       endpoint: emulators.csms.url,
-      credentials: aksk,
-      scope: { projectId: huawei.projectId },
+      credentials: huaweiAksk(),
+      scope: { projectId: DEMO_CREDENTIALS.huawei.projectId },
       cacheTtlSeconds: options.csmsCacheTtlSeconds ?? 60,
       http: { retries: 0 },
-    },
-    {
+    }),
+    events: (emulators) =>
+      emulators.csms.served().map((record): OracleEvent => {
+        const failed =
+          record.notification_status === 'FAIL' || record.notification_status === 'INVALID' || record.trigger_event_type === 'SECRET_ROTATED_FAILED';
+        return {
+          source: SOURCE_NAMES.csms,
+          kind: 'SECRET_NOTIFICATION',
+          vendor: 'HUAWEI_CLOUD',
+          occurredAt: record.create_time < 1e11 ? record.create_time * 1000 : record.create_time,
+          outcome: failed ? 'FAILURE' : 'SUCCESS',
+          actor: null,
+          resource: record.secret_name,
+          raw: { ...record },
+        };
+      }),
+  },
+  bkrepo: {
+    source: (emulators, scope) => ({
       name: SOURCE_NAMES.bkrepo,
       kind: 'bkrepo',
       endpoint: emulators.bkrepo.url,
       credentials: { type: 'basic', username: DEMO_CREDENTIALS.bkrepo.user, password: DEMO_CREDENTIALS.bkrepo.password },
       scope: { projectId: 'test', repositories: scope.bkrepoRepositories, resourceKeyPrefix: '*' },
       http: { retries: 0 },
-    },
-  ];
+    }),
+    events: (emulators, scope) =>
+      emulators.bkrepo
+        .records()
+        .filter((record) => record.projectId === 'test' && scope.bkrepoRepositories.includes(record.repoName) && BKREPO_PUBLIC_TYPES.includes(record.type))
+        .map((record): OracleEvent => {
+          const { at, ...wire } = record;
+          return {
+            source: SOURCE_NAMES.bkrepo,
+            kind: 'AUDIT',
+            vendor: 'BLUEKING',
+            occurredAt: at,
+            outcome: 'SUCCESS',
+            actor: record.userId,
+            resource: record.resourceKey,
+            raw: wire,
+          };
+        }),
+  },
+};
+
+/** Every vendor as a configuration document, one source each, as demo mode configures them. */
+export function fiveSources(emulators: RunningEmulators, scope: Scope, options: { csmsCacheTtlSeconds?: number } = {}): unknown[] {
+  return VENDORS.map((module) => ORACLES[module.configKind].source(emulators, scope, options));
 }
 
-/** `YYYY-MM-DD HH:MM:SS` in Asia/Shanghai (UTC+8 all year since 1991), the README's default zone. */
-const shanghai = (text: string) => Date.parse(`${text.replace(' ', 'T')}+08:00`);
-
-/** Every event the configured scope can see, normalised by the README's table. */
+/** Every event the configured scope can see, normalised by the documented rules. */
 export function oracleEvents(emulators: RunningEmulators, scope: Scope): OracleEvent[] {
-  const out: OracleEvent[] = [];
-  const names = new Map(emulators.modelarts.services().map((s) => [s.service_id, s.service_name]));
-  for (const serviceId of scope.services) {
-    for (const event of emulators.modelarts.events(serviceId)) {
-      out.push({
-        source: SOURCE_NAMES.modelarts,
-        kind: 'DEPLOYMENT',
-        vendor: 'HUAWEI_CLOUD',
-        occurredAt: event.occur_time,
-        outcome: event.event_type === 'normal' ? 'SUCCESS' : event.event_type === 'abnormal' ? 'FAILURE' : 'UNKNOWN',
-        actor: null,
-        resource: names.get(serviceId) ?? null,
-        raw: { ...event },
-      });
-    }
-  }
-  for (const repo of scope.repositories) {
-    for (const log of emulators.tencentCcr.logs(repo)) {
-      out.push({
-        source: SOURCE_NAMES.ccr,
-        kind: 'TRIGGER',
-        vendor: 'TENCENT_CLOUD',
-        occurredAt: shanghai(log.invokeTime),
-        outcome: log.invokeResult.returnCode === 0 ? 'SUCCESS' : 'FAILURE',
-        actor: null,
-        resource: `${log.repoName}:${log.tagName}`,
-        raw: { ...log },
-      });
-    }
-  }
-  for (const record of emulators.hss.events()) {
-    out.push({
-      source: SOURCE_NAMES.hss,
-      kind: 'IMAGE',
-      vendor: 'HUAWEI_CLOUD',
-      occurredAt: record.time,
-      outcome: 'UNKNOWN',
-      actor: record.user_name === '' ? null : record.user_name,
-      resource: record.resource_name === '' ? null : record.resource_name,
-      raw: { ...record },
-    });
-  }
-  for (const record of emulators.csms.served()) {
-    const failed =
-      record.notification_status === 'FAIL' || record.notification_status === 'INVALID' || record.trigger_event_type === 'SECRET_ROTATED_FAILED';
-    out.push({
-      source: SOURCE_NAMES.csms,
-      kind: 'SECRET_NOTIFICATION',
-      vendor: 'HUAWEI_CLOUD',
-      occurredAt: record.create_time < 1e11 ? record.create_time * 1000 : record.create_time,
-      outcome: failed ? 'FAILURE' : 'SUCCESS',
-      actor: null,
-      resource: record.secret_name,
-      raw: { ...record },
-    });
-  }
-  for (const record of emulators.bkrepo.records()) {
-    if (record.projectId !== 'test' || !scope.bkrepoRepositories.includes(record.repoName) || !BKREPO_PUBLIC_TYPES.includes(record.type)) continue;
-    const { at, ...wire } = record;
-    out.push({
-      source: SOURCE_NAMES.bkrepo,
-      kind: 'AUDIT',
-      vendor: 'BLUEKING',
-      occurredAt: at,
-      outcome: 'SUCCESS',
-      actor: record.userId,
-      resource: record.resourceKey,
-      raw: wire,
-    });
-  }
-  return out;
+  return VENDORS.flatMap((module) => ORACLES[module.configKind].events(emulators, scope));
 }
 
 /** The filter as the test writes it: times in epoch ms. */

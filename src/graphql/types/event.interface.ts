@@ -6,6 +6,9 @@ import { SourceType } from './source.type.js';
 
 @InterfaceType('Event', {
   description: 'Something that happened, in any of the upstream logs.',
+  // The schema holds the event types of its registry's vendors (`orphanedTypes`), not every
+  // class that implements Event in the process.
+  autoRegisterImplementations: false,
   // The type of each kind comes from its vendor module (type-graphql#373: `kind`, never
   // constructor names); `buildEventgraphSchema` puts that lookup here.
 })

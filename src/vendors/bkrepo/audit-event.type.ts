@@ -1,6 +1,7 @@
 import { JSONResolver } from 'graphql-scalars';
 import { Field, ObjectType } from 'type-graphql';
-import { EventInterface } from '../../graphql/types/event.interface.js';
+import { EventInterface, type EventTypeMatches } from '../../graphql/types/event.interface.js';
+import type { AuditEventRecord } from './audit-event.record.js';
 
 @ObjectType('AuditEvent', {
   implements: EventInterface,
@@ -44,3 +45,7 @@ export class AuditEventType extends EventInterface {
   @Field(() => String, { nullable: true, description: 'description.buildId; null when absent.' })
   buildId?: string | null;
 }
+
+/** Fails typecheck when this type and the record drift apart. */
+const tied: EventTypeMatches<AuditEventType, AuditEventRecord> = true;
+void tied;

@@ -1,6 +1,7 @@
 import { JSONResolver } from 'graphql-scalars';
 import { Field, ObjectType } from 'type-graphql';
-import { EventInterface } from '../../graphql/types/event.interface.js';
+import { EventInterface, type EventTypeMatches } from '../../graphql/types/event.interface.js';
+import type { SecretNotificationEventRecord } from './secret-notification-event.record.js';
 
 @ObjectType('SecretNotificationEvent', {
   implements: EventInterface,
@@ -35,3 +36,10 @@ export class SecretNotificationEventType extends EventInterface {
   @Field(() => JSONResolver, { nullable: true, description: '`notificationContent` parsed; null when it is not JSON.' })
   notificationPayload?: unknown;
 }
+
+/**
+ * Fails typecheck when this type and the record drift apart. `createTime` stays internal: it
+ * is the upstream's number as given (seconds or milliseconds), which occurredAt and raw show.
+ */
+const tied: EventTypeMatches<SecretNotificationEventType, Omit<SecretNotificationEventRecord, 'createTime'>> = true;
+void tied;

@@ -1,5 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
-import { EventInterface } from '../../graphql/types/event.interface.js';
+import { EventInterface, type EventTypeMatches } from '../../graphql/types/event.interface.js';
+import type { ImageEventRecord } from './image-event.record.js';
 
 @ObjectType('ImageEvent', {
   implements: EventInterface,
@@ -31,3 +32,10 @@ export class ImageEventType extends EventInterface {
   @Field(() => String, { nullable: true })
   content?: string | null;
 }
+
+/**
+ * Fails typecheck when this type and the record drift apart. `time` stays internal: it is the
+ * upstream's epoch ms, which occurredAt and raw show.
+ */
+const tied: EventTypeMatches<ImageEventType, Omit<ImageEventRecord, 'time'>> = true;
+void tied;

@@ -1,6 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { DeploymentServiceType } from './deployment-service.type.js';
-import { EventInterface } from '../../graphql/types/event.interface.js';
+import { EventInterface, type EventTypeMatches } from '../../graphql/types/event.interface.js';
+import type { DeploymentEventRecord } from './deployment-event.record.js';
 
 @ObjectType('DeploymentEvent', {
   implements: EventInterface,
@@ -23,3 +24,11 @@ export class DeploymentEventType extends EventInterface {
   @Field(() => DeploymentServiceType, { nullable: true, description: 'The service, from the service list; null when it is gone.' })
   service?: DeploymentServiceType | null;
 }
+
+/**
+ * Fails typecheck when this type and the record drift apart. `service` is not in the record:
+ * a field resolver reads it from the service list. `projectId` stays internal: it is the
+ * source's configured project, which `event(id)` needs.
+ */
+const tied: EventTypeMatches<Omit<DeploymentEventType, 'service'>, Omit<DeploymentEventRecord, 'projectId'>> = true;
+void tied;

@@ -1,5 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { EventInterface } from '../../graphql/types/event.interface.js';
+import { EventInterface, type EventTypeMatches } from '../../graphql/types/event.interface.js';
+import type { TriggerEventRecord } from './trigger-event.record.js';
 
 @ObjectType('TriggerInvokeCondition')
 export class TriggerInvokeConditionType {
@@ -79,3 +80,7 @@ export class TriggerEventType extends EventInterface {
   @Field(() => TriggerInvokeResultType)
   invokeResult!: TriggerInvokeResultType;
 }
+
+/** Fails typecheck when this type and the record drift apart. */
+const tied: EventTypeMatches<TriggerEventType, TriggerEventRecord> = true;
+void tied;

@@ -1,5 +1,6 @@
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { ArgumentValidationError } from 'type-graphql';
 import { TimelineInputError } from '../timeline/timeline.errors.js';
 import { UpstreamError } from '../upstream/upstream.errors.js';
 
@@ -37,6 +38,16 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       ...formatted,
       message: original.message,
       extensions: { code: ApolloServerErrorCode.BAD_USER_INPUT, argument: original.argument },
+    };
+  }
+  if (original instanceof ArgumentValidationError) {
+    // A range declared on an argument (validation/int-range.ts): the first broken rule, named.
+    const [first] = original.extensions.validationErrors;
+    const message = first && Object.values(first.constraints ?? {})[0];
+    return {
+      ...formatted,
+      message: message ?? formatted.message,
+      extensions: { code: ApolloServerErrorCode.BAD_USER_INPUT, ...(first ? { argument: first.property } : {}) },
     };
   }
   return formatted;

@@ -20,7 +20,8 @@ export async function buildEventgraphSchema(vendors: VendorRegistry): Promise<Gr
     // Every event type is reachable through the Event interface only; list them so that
     // types whose vendor has no configured source yet are still in the contract.
     orphanedTypes: vendors.modules.map((module) => module.graphql.eventType),
-    validate: false,
+    // Only the ranges declared with IntRange: class-validator checks the arguments that carry one.
+    validate: true,
   });
   return withVendorValues(built, vendors);
 }

@@ -5,6 +5,7 @@ import { BkRepoSource, MAX_PAGE_SIZE } from './bkrepo.source.js';
 import type { RequestContext } from '../../graphql/context.js';
 import { SortDirection } from '../../graphql/enums.js';
 import { badUserInput } from '../../graphql/errors.js';
+import { IntRange } from '../../graphql/validation/int-range.js';
 import { AuditEventType } from './audit-event.type.js';
 import { AuditLogPageType } from './audit-pages.type.js';
 
@@ -51,9 +52,11 @@ class AuditLogsArgs {
   until?: Date;
 
   @Field(() => Int, { nullable: true, description: 'From 1; upstream default 1.' })
+  @IntRange(1)
   pageNumber?: number;
 
   @Field(() => Int, { nullable: true, description: `1 to ${MAX_PAGE_SIZE}; upstream default 20.` })
+  @IntRange(1, MAX_PAGE_SIZE)
   pageSize?: number;
 
   @Field(() => SortDirection, { nullable: true, description: 'By createdDate; upstream default DESC.' })
@@ -66,10 +69,6 @@ export class AuditResolver {
   @Query(() => AuditLogPageType, { description: 'POST /repository/api/log/list, as is, with explicit start and end times.' })
   async auditLogs(@Args(() => AuditLogsArgs) args: AuditLogsArgs, @Ctx() context: RequestContext) {
     const session = context.session(BkRepoSource, args.source);
-    if (args.pageNumber != null && args.pageNumber < 1) throw badUserInput(`pageNumber must be 1 or more, got ${args.pageNumber}`, 'pageNumber');
-    if (args.pageSize != null && (args.pageSize < 1 || args.pageSize > MAX_PAGE_SIZE)) {
-      throw badUserInput(`pageSize must be between 1 and ${MAX_PAGE_SIZE}, got ${args.pageSize}`, 'pageSize');
-    }
     if (args.since && args.until && args.since > args.until) throw badUserInput('since is later than until', 'since');
     if (args.since && args.since.getTime() < 0) throw badUserInput('since must not be before 1970-01-01T00:00:00Z', 'since');
     const scope = session.source.scope;

@@ -5,6 +5,7 @@ import { toImageEvent } from './hss.mapper.js';
 import { HssSource } from './hss.source.js';
 import type { RequestContext } from '../../graphql/context.js';
 import { badUserInput } from '../../graphql/errors.js';
+import { IntRange } from '../../graphql/validation/int-range.js';
 import { ImageEventPageType } from './image-pages.type.js';
 import { ImageEventType } from './image-event.type.js';
 
@@ -38,9 +39,11 @@ class ImageEventsArgs {
   endTime?: Date;
 
   @Field(() => Int, { nullable: true, description: `Page size, 0 to ${HSS_LIMITS.maxLimit}; the upstream default is 10. 0 counts only.` })
+  @IntRange(0, HSS_LIMITS.maxLimit)
   limit?: number;
 
   @Field(() => Int, { nullable: true, description: `A record offset, 0 to ${HSS_LIMITS.maxOffset}.` })
+  @IntRange(0, HSS_LIMITS.maxOffset)
   offset?: number;
 }
 
@@ -74,12 +77,6 @@ function checkedParams(args: ImageEventsArgs): ListImageEventsParams {
     const max = HSS_LIMITS.length[name];
     if (length > max) throw badUserInput(`${name} is ${length} characters long; HSS accepts at most ${max}`, name);
     params[name] = value;
-  }
-  if (args.limit != null && (args.limit < 0 || args.limit > HSS_LIMITS.maxLimit)) {
-    throw badUserInput(`limit must be between 0 and ${HSS_LIMITS.maxLimit}, got ${args.limit}`, 'limit');
-  }
-  if (args.offset != null && (args.offset < 0 || args.offset > HSS_LIMITS.maxOffset)) {
-    throw badUserInput(`offset must be between 0 and ${HSS_LIMITS.maxOffset}, got ${args.offset}`, 'offset');
   }
   for (const name of ['startTime', 'endTime'] as const) {
     const time = args[name]?.getTime();

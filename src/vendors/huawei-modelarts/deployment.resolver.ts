@@ -11,6 +11,7 @@ import {
 import type { RequestContext } from '../../graphql/context.js';
 import { SortDirection } from '../../graphql/enums.js';
 import { badUserInput } from '../../graphql/errors.js';
+import { IntRange } from '../../graphql/validation/int-range.js';
 import { DeploymentEventType } from './deployment-event.type.js';
 import {
   DeploymentEventPageType,
@@ -32,9 +33,11 @@ class PagingArgs {
   source?: string;
 
   @Field(() => Int, { nullable: true, description: 'The PAGE INDEX, from 0 (not a record offset).' })
+  @IntRange(0)
   offset?: number;
 
   @Field(() => Int, { nullable: true, description: `Page size, 1 to ${MAX_LIMIT}; the upstream default is 1000.` })
+  @IntRange(1, MAX_LIMIT)
   limit?: number;
 
   @Field(() => SortDirection, { nullable: true, description: 'The upstream default is DESC.' })
@@ -89,7 +92,6 @@ export class DeploymentResolver {
   @Query(() => DeploymentServicePageType, { description: 'GET /v1/{project_id}/services, as is.' })
   async deploymentServices(@Args(() => DeploymentServicesArgs) args: DeploymentServicesArgs, @Ctx() context: RequestContext) {
     const session = context.session(ModelArtsSource, args.source);
-    checkPaging(args);
     const answer = await session.listServices({
       serviceId: args.serviceId,
       serviceName: args.serviceName,
@@ -108,7 +110,6 @@ export class DeploymentResolver {
   @Query(() => DeploymentEventPageType, { description: 'GET /v1/{project_id}/services/{service_id}/events, as is.' })
   async deploymentEvents(@Args(() => DeploymentEventsArgs) args: DeploymentEventsArgs, @Ctx() context: RequestContext) {
     const session = context.session(ModelArtsSource, args.source);
-    checkPaging(args);
     if (args.startTime && args.endTime && args.startTime > args.endTime) {
       throw badUserInput('startTime is later than endTime', 'startTime');
     }
@@ -135,14 +136,6 @@ export class DeploymentResolver {
   @FieldResolver(() => DeploymentServiceType, { nullable: true })
   service(@Root() event: DeploymentEventRecord, @Ctx() context: RequestContext): Promise<DeploymentServiceRecord | null> {
     return context.session(ModelArtsSource, event.sourceName).services.load(event.serviceId);
-  }
-}
-
-
-function checkPaging(args: PagingArgs): void {
-  if (args.offset != null && args.offset < 0) throw badUserInput(`offset must be 0 or more, got ${args.offset}`, 'offset');
-  if (args.limit != null && (args.limit < 1 || args.limit > MAX_LIMIT)) {
-    throw badUserInput(`limit must be between 1 and ${MAX_LIMIT}, got ${args.limit}`, 'limit');
   }
 }
 

@@ -4,6 +4,7 @@ import { TencentCcrSource } from './tencent-ccr.source.js';
 import type { RequestContext } from '../../graphql/context.js';
 import { SortDirection } from '../../graphql/enums.js';
 import { badUserInput } from '../../graphql/errors.js';
+import { IntRange } from '../../graphql/validation/int-range.js';
 import { TriggerEventType } from './trigger-event.type.js';
 import { TriggerLogOrderBy, TriggerLogPageType } from './trigger-pages.type.js';
 
@@ -22,9 +23,11 @@ class TriggerLogsArgs {
   repoName?: string;
 
   @Field(() => Int, { nullable: true, description: 'A RECORD offset, from 0; the upstream default is 0.' })
+  @IntRange(0)
   offset?: number;
 
   @Field(() => Int, { nullable: true, description: `Page size, 1 to ${MAX_LIMIT}; the upstream default is 20.` })
+  @IntRange(1, MAX_LIMIT)
   limit?: number;
 
   @Field(() => SortDirection, { nullable: true, description: 'The upstream `order` (asc | desc).' })
@@ -50,10 +53,6 @@ export class TriggerResolver {
         `repository "${repoName}" is not in the scope of source "${session.source.name}" (${repositories.join(', ')})`,
         'repoName',
       );
-    }
-    if (args.offset != null && args.offset < 0) throw badUserInput(`offset must be 0 or more, got ${args.offset}`, 'offset');
-    if (args.limit != null && (args.limit < 1 || args.limit > MAX_LIMIT)) {
-      throw badUserInput(`limit must be between 1 and ${MAX_LIMIT}, got ${args.limit}`, 'limit');
     }
     const answer = await session.listTriggerLog({
       repoName,

@@ -59,7 +59,7 @@ describe('startEmulators', () => {
       const dump = (e: typeof a) => e.modelarts.summaries().map((s) => [s, e.modelarts.events(s.service_id)]);
       expect(JSON.stringify(dump(a))).toBe(JSON.stringify(dump(b)));
       expect(JSON.stringify(dump(a))).not.toBe(JSON.stringify(dump(c)));
-      // the seed page's example is there whatever the seed
+      // the API page example is there whatever the seed
       expect(c.modelarts.events('35de3ca9-1bca-4ae7-9cb0-914f30fa7d3e')).toHaveLength(9);
     } finally {
       await Promise.all([a.close(), b.close(), c.close()]);

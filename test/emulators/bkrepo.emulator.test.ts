@@ -10,7 +10,7 @@ const SHANGHAI = IANAZone.create('Asia/Shanghai');
 const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
 const DEMO = basic('demo-user', 'Demo#Bkrepo1');
 
-/** The example response of seed 004, character for character. */
+/** The example response of the vendor API page, character for character. */
 const SEED_RECORD = {
   createdDate: '2022-08-02T15:20:47.235',
   type: 'NODE_DOWNLOADED',
@@ -136,7 +136,7 @@ describe('bk-repo log list: request validation', () => {
 });
 
 describe('bk-repo log list: semantics', () => {
-  it('serves the seed 004 example verbatim, in the documented envelope', async () => {
+  it('serves the API page example verbatim, in the documented envelope', async () => {
     const r = await post({ ...base, resourceKey: '/release/1.0.0/boot-example.jar', startTime: '2022-08-01T15:00:00.000', endTime: '2022-08-03T15:00:00.000' });
     expect(r.status).toBe(200);
     expect(r.json).toEqual({

@@ -15,7 +15,7 @@ const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 const PROJECT = DEMO_CREDENTIALS.huawei.projectId;
 const PATH = `/v1/${PROJECT}/csms/notification-records`;
 
-/** The example record of the API page (seed 002), character for character. */
+/** The example record of the API page (the vendor API page), character for character. */
 const SEED_RECORD = {
   event_name: 'demo-event',
   trigger_event_type: 'SECRET_VERSION_EXPIRED',
@@ -56,7 +56,7 @@ describe('CSMS emulator', () => {
     expect(records).toEqual(emulators.csms.served());
   });
 
-  it('serves the seed 002 example verbatim, its content a JSON document inside a string', async () => {
+  it('serves the API page example verbatim, its content a JSON document inside a string', async () => {
     const records = (await list()).json.records as CsmsNotificationRecord[];
     const seed = records.find((x) => x.secret_name === 'demo-secret')!;
     expect(seed).toEqual(SEED_RECORD);

@@ -11,7 +11,7 @@ const PROJECT = DEMO_CREDENTIALS.huawei.projectId;
 const PATH = `/v5/${PROJECT}/container/image/events`;
 const DAY = 24 * 3600_000;
 
-/** The example response record of the API page (seed 001), character for character. */
+/** The example response record of the API page (the vendor API page), character for character. */
 const SEED_RECORD = {
   resource_name: 'name',
   resource_type: 'scc_hss_container/hello-world:*',
@@ -53,7 +53,7 @@ describe('HSS emulator: data', () => {
     expect(new Set(all.map((e) => e.event_id)).size).toBe(all.length);
   });
 
-  it('serves the seed 001 example verbatim', async () => {
+  it('serves the API page example verbatim', async () => {
     const r = await list({ start_time: SEED_RECORD.time, end_time: SEED_RECORD.time });
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ total_num: 1, data_list: [SEED_RECORD] });

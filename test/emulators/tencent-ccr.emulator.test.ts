@@ -73,7 +73,7 @@ describe('Tencent CCR emulator: signatures', () => {
 });
 
 describe('Tencent CCR emulator: parameters and data', () => {
-  it('serves the seed 000 example verbatim as the oldest record of kubetest/kubetest', async () => {
+  it('serves the API page example verbatim as the oldest record of kubetest/kubetest', async () => {
     const r = await list({ reponame: REPO, order: 'asc', limit: 1 });
     expect(r.json.data.logInfo).toEqual([SEED_EXAMPLE_LOG]);
     expect(Object.keys(r.json.data.logInfo[0])).toEqual(Object.keys(SEED_EXAMPLE_LOG));

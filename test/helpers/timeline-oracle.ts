@@ -48,16 +48,22 @@ interface VendorOracle {
   source(emulators: RunningEmulators, scope: Scope, options: { csmsCacheTtlSeconds?: number }): unknown;
   /** Every event the scope can see, normalised by the documented rules, never by the mappers. */
   events(emulators: RunningEmulators, scope: Scope): OracleEvent[];
+  /** Appends one record at `at` inside the scope, recognisable by `tag`. */
+  append(emulators: RunningEmulators, scope: Scope, tag: string, at: number): void;
 }
 
 const huaweiAksk = () => ({ type: 'aksk', accessKey: DEMO_CREDENTIALS.huawei.accessKey, secretKey: DEMO_CREDENTIALS.huawei.secretKey });
 
 /** `YYYY-MM-DD HH:MM:SS` in Asia/Shanghai (UTC+8 all year since 1991), the documented default zone. */
 const shanghai = (text: string) => Date.parse(`${text.replace(' ', 'T')}+08:00`);
+/** The same, written: how CCR writes invokeTime. */
+const shanghaiText = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 
 /** One per built-in vendor, by its configuration kind: the compiler asks for a new vendor's. */
 const ORACLES: Record<BuiltInVendor['configKind'], VendorOracle> = {
   'huawei-modelarts': {
+    append: (emulators, scope, tag, at) =>
+      emulators.modelarts.appendEvents(scope.services[0]!, [{ occur_time: at, event_type: 'abnormal', event_info: `snapshot test ${tag}` }]),
     source: (emulators, scope) =>
       modelArtsSource(emulators, { name: SOURCE_NAMES.modelarts, scope: { projectId: DEMO_CREDENTIALS.huawei.projectId, services: scope.services } }),
     events(emulators, scope) {
@@ -77,6 +83,22 @@ const ORACLES: Record<BuiltInVendor['configKind'], VendorOracle> = {
     },
   },
   'tencent-ccr': {
+    append(emulators, scope, tag, at) {
+      const repoName = scope.repositories[0]!;
+      emulators.tencentCcr.appendLogs(repoName, [
+        {
+          repoName,
+          tagName: tag,
+          triggerName: `snapshot-${tag}`,
+          invokeSource: 'IMAGE_PUSH',
+          invokeAction: 'SERVICE_UPDATE',
+          invokeTime: shanghaiText(at),
+          invokeCondition: { invokeMethod: 'all', invokeExpr: '' },
+          invokePara: { appId: '1254119589', clusterId: 'cls-snapshot', namespace: 'default', serviceName: 'snapshot', containerName: 'app', clusterRegion: 1 },
+          invokeResult: { returnCode: 0, returnMsg: 'ok' },
+        },
+      ]);
+    },
     source: (emulators, scope) =>
       tencentSource(emulators, { name: SOURCE_NAMES.ccr, scope: { region: DEMO_CREDENTIALS.tencent.region, repositories: scope.repositories } }),
     events: (emulators, scope) =>
@@ -94,6 +116,20 @@ const ORACLES: Record<BuiltInVendor['configKind'], VendorOracle> = {
       ),
   },
   'huawei-hss': {
+    append: (emulators, _scope, tag, at) =>
+      emulators.hss.appendEvents([
+        {
+          resource_name: `snapshot/${tag}`,
+          resource_type: 'image',
+          event_name: 'push',
+          event_id: `snapshot-${tag}`,
+          event_type: 'operation',
+          source_ip: '192.0.2.7',
+          user_name: 'snapshot-test',
+          time: at,
+          content: tag,
+        },
+      ]),
     source: (emulators) => ({
       name: SOURCE_NAMES.hss,
       kind: 'huawei-hss',
@@ -115,6 +151,21 @@ const ORACLES: Record<BuiltInVendor['configKind'], VendorOracle> = {
       })),
   },
   'huawei-csms': {
+    append: (emulators, _scope, tag, at) =>
+      emulators.csms.appendRecords([
+        {
+          event_name: `snapshot-${tag}`,
+          trigger_event_type: 'SECRET_VERSION_CREATED',
+          // Whole seconds in seconds, as the API documents; otherwise milliseconds.
+          create_time: at % 1000 === 0 ? at / 1000 : at,
+          secret_name: `snapshot-${tag}`,
+          secret_type: 'COMMON',
+          notification_target_name: 'snapshot',
+          notification_target_id: 'snapshot',
+          notification_content: '{}',
+          notification_status: 'SUCCESS',
+        },
+      ]),
     source: (emulators, _scope, options) => ({
       name: SOURCE_NAMES.csms,
       kind: 'huawei-csms',
@@ -141,6 +192,19 @@ const ORACLES: Record<BuiltInVendor['configKind'], VendorOracle> = {
       }),
   },
   bkrepo: {
+    append: (emulators, scope, tag, at) =>
+      emulators.bkrepo.appendRecords([
+        {
+          at,
+          type: 'NODE_DOWNLOADED',
+          projectId: 'test',
+          repoName: scope.bkrepoRepositories[0]!,
+          resourceKey: `/snapshot/${tag}.bin`,
+          userId: 'snapshot-test',
+          clientAddress: '192.0.2.7',
+          description: { tag },
+        },
+      ]),
     source: (emulators, scope) => ({
       name: SOURCE_NAMES.bkrepo,
       kind: 'bkrepo',
@@ -174,6 +238,11 @@ export function fiveSources(emulators: RunningEmulators, scope: Scope, options: 
   return VENDORS.map((module) => ORACLES[module.configKind].source(emulators, scope, options));
 }
 
+/** Appends one record of the vendor with this configuration kind, at `at`, recognisable by `tag`. */
+export function appendOracleEvent(emulators: RunningEmulators, scope: Scope, configKind: string, tag: string, at: number): void {
+  ORACLES[configKind as BuiltInVendor['configKind']].append(emulators, scope, tag, at);
+}
+
 /** Every event the configured scope can see, normalised by the documented rules. */
 export function oracleEvents(emulators: RunningEmulators, scope: Scope): OracleEvent[] {
   return VENDORS.flatMap((module) => ORACLES[module.configKind].events(emulators, scope));
@@ -192,7 +261,7 @@ export interface Filter {
   search?: string;
 }
 
-/** The README's filter rules; `summary` is what the API said (the README does not define it). */
+/** The documented filter rules (docs/api.md); `summary` is what the API said (the docs do not define it). */
 export function matches(event: OracleEvent, filter: Filter, summary: string | undefined): boolean {
   if (filter.kinds && !filter.kinds.includes(event.kind)) return false;
   if (filter.vendors && !filter.vendors.includes(event.vendor)) return false;

@@ -78,7 +78,7 @@ describe('bk-repo, end to end over loopback HTTP', () => {
       .records()
       .filter((r) => r.projectId === 'test' && REPOS.includes(r.repoName) && (BKREPO_PUBLIC_EVENT_TYPES as readonly string[]).includes(r.type));
 
-  it('maps the seed 004 example field by field: 15:20:47.235 in Asia/Shanghai is 07:20:47.235Z', async () => {
+  it('maps the API page example field by field: 15:20:47.235 in Asia/Shanghai is 07:20:47.235Z', async () => {
     const result = await stack.gql(EventsPageDocument, { first: 10, filter: { ...seedWindow, kinds: ['AUDIT'], resource: SEED_RAW.resourceKey } });
     expect(result.errors).toBeUndefined();
     const nodes = result.data!.events.edges.map((edge) => edge.node);

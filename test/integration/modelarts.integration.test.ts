@@ -55,7 +55,7 @@ describe('ModelArts, end to end over loopback HTTP', () => {
     );
   });
 
-  it('serves the seed 003 example natively, verbatim', async () => {
+  it('serves the API page example natively, verbatim', async () => {
     const result = await stack.gql(DeploymentEventsDocument, { serviceId: SEED_SERVICE_ID, order: 'ASC' });
     expect(result.errors).toBeUndefined();
     const page = result.data!.deploymentEvents;
@@ -67,7 +67,7 @@ describe('ModelArts, end to end over loopback HTTP', () => {
     expect(secondPage.data!.deploymentEvents.events.map((e) => e.raw)).toEqual(page.events.slice(4, 8).map((e) => e.raw));
   });
 
-  it('maps the seed 003 example into the timeline field by field', async () => {
+  it('maps the API page example into the timeline field by field', async () => {
     const result = await stack.gql(EventsPageDocument, { first: 20, order: 'ASC', filter: { resource: 'zcjtest-07085' } });
     expect(result.errors).toBeUndefined();
     const { edges, totalCount, sources } = result.data!.events;

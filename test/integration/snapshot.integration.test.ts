@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulators } from '../../src/demo/demo.emulators.js';
+import { VENDORS } from '../../src/vendors/vendors.js';
 import { ANCHOR, startStack, type Stack } from '../helpers/stack.js';
 import {
+  appendOracleEvent,
   diffAgainstOracle,
   fiveSources,
   oracleEvents,
@@ -15,14 +17,14 @@ import {
 } from '../helpers/timeline-oracle.js';
 
 /*
- * Snapshot consistency (README, "The API"): the first page pins `asOf`, and a walk reads the
+ * Snapshot consistency (docs/api.md, "Snapshot"): the first page pins `asOf`, and a walk reads the
  * timeline as it was then, while every upstream keeps receiving events between the page
  * requests. Appended are, after every page and in every emulator:
  * - events newer than `asOf`: never in the walk, and they must not shift it;
  * - late arrivals, stamped before `asOf` but appended after it: just behind the walk's
  *   position, exactly at it, and just ahead of it. They land in the middle of the history, so
  *   they move the offsets of Tencent CCR (offset over invoke_time), HSS (offset, newest first)
- *   and bk-repo (page numbers) and the page indices of ModelArts. The README guarantees that
+ *   and bk-repo (page numbers) and the page indices of ModelArts. The docs guarantee that
  *   they never shift, drop or repeat another event, and that each appears at most once, in
  *   its place in the order; whether one appears is unspecified.
  */
@@ -30,68 +32,12 @@ import {
 const PAGE_SIZE = 13;
 const SCOPE_REPOS = ['generic-local', 'maven-local', 'docker-local'];
 
-/** `YYYY-MM-DD HH:MM:SS` in Asia/Shanghai, as CCR writes invokeTime. */
-const shanghaiText = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 
-const VENDORS = ['modelarts', 'tencentCcr', 'hss', 'csms', 'bkrepo'] as const;
-type Upstream = (typeof VENDORS)[number];
+const KINDS = VENDORS.map((module) => module.configKind);
 
 /** Appends one event at `at` to every emulator in scope (or to those named), each recognisable by `tag`. */
-function appendEverywhere(emulators: RunningEmulators, scope: Scope, tag: string, at: number, only: readonly Upstream[] = VENDORS): void {
-  if (only.includes('modelarts')) emulators.modelarts.appendEvents(scope.services[0]!, [{ occur_time: at, event_type: 'abnormal', event_info: `snapshot test ${tag}` }]);
-  const repoName = scope.repositories[0]!;
-  if (only.includes('tencentCcr')) emulators.tencentCcr.appendLogs(repoName, [
-    {
-      repoName,
-      tagName: tag,
-      triggerName: `snapshot-${tag}`,
-      invokeSource: 'IMAGE_PUSH',
-      invokeAction: 'SERVICE_UPDATE',
-      invokeTime: shanghaiText(at),
-      invokeCondition: { invokeMethod: 'all', invokeExpr: '' },
-      invokePara: { appId: '1254119589', clusterId: 'cls-snapshot', namespace: 'default', serviceName: 'snapshot', containerName: 'app', clusterRegion: 1 },
-      invokeResult: { returnCode: 0, returnMsg: 'ok' },
-    },
-  ]);
-  if (only.includes('hss')) emulators.hss.appendEvents([
-    {
-      resource_name: `snapshot/${tag}`,
-      resource_type: 'image',
-      event_name: 'push',
-      event_id: `snapshot-${tag}`,
-      event_type: 'operation',
-      source_ip: '192.0.2.7',
-      user_name: 'snapshot-test',
-      time: at,
-      content: tag,
-    },
-  ]);
-  if (only.includes('csms')) emulators.csms.appendRecords([
-    {
-      event_name: `snapshot-${tag}`,
-      trigger_event_type: 'SECRET_VERSION_CREATED',
-      // Whole seconds in seconds, as the API documents; otherwise milliseconds.
-      create_time: at % 1000 === 0 ? at / 1000 : at,
-      secret_name: `snapshot-${tag}`,
-      secret_type: 'COMMON',
-      notification_target_name: 'snapshot',
-      notification_target_id: 'snapshot',
-      notification_content: '{}',
-      notification_status: 'SUCCESS',
-    },
-  ]);
-  if (only.includes('bkrepo')) emulators.bkrepo.appendRecords([
-    {
-      at,
-      type: 'NODE_DOWNLOADED',
-      projectId: 'test',
-      repoName: SCOPE_REPOS[0]!,
-      resourceKey: `/snapshot/${tag}.bin`,
-      userId: 'snapshot-test',
-      clientAddress: '192.0.2.7',
-      description: { tag },
-    },
-  ]);
+function appendEverywhere(emulators: RunningEmulators, scope: Scope, tag: string, at: number, only: readonly string[] = KINDS): void {
+  for (const kind of only) appendOracleEvent(emulators, scope, kind, tag, at);
 }
 
 describe('events: a walk reads the snapshot of its first page while events arrive', () => {
@@ -137,7 +83,7 @@ describe('events: a walk reads the snapshot of its first page while events arriv
         appendEverywhere(stack.emulators, scope, `just-after-${round}`, Math.floor(asOf / 1000) * 1000 + 1000 + round);
         // Late arrivals into one upstream per page, in turn: into all of them, they would
         // outrun a walk that picks them up ahead of its position.
-        const one = [VENDORS[round % VENDORS.length]!];
+        const one = [KINDS[round % KINDS.length]!];
         appendEverywhere(stack.emulators, scope, `late-behind-${round}`, at - step * 1000, one);
         appendEverywhere(stack.emulators, scope, `late-at-${round}`, at, one);
         appendEverywhere(stack.emulators, scope, `late-ahead-${round}`, at + step * 1000, one);

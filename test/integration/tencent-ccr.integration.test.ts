@@ -72,7 +72,7 @@ describe('Tencent CCR trigger logs, end to end over loopback HTTP', () => {
     });
   });
 
-  it('maps the seed 000 example field by field, and event(id) finds it again', async () => {
+  it('maps the API page example field by field, and event(id) finds it again', async () => {
     const result = await stack.gql(EventsPageDocument, { first: 1, order: 'ASC', filter: { sources: ['ccr'], resource: 'kubetest/kubetest:latest' } });
     expect(result.errors).toBeUndefined();
     const node = result.data!.events.edges[0]!.node;

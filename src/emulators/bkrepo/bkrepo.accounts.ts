@@ -1,5 +1,5 @@
 /**
- * Who the bk-repo emulator lets in (VENDORS.md §5). Its own verifier, sharing nothing with
+ * Who the bk-repo emulator lets in (docs/vendors/bkrepo.md). Its own verifier, sharing nothing with
  * the client: Basic with a password or a user token, and Platform (an app's access key and
  * secret key, acting for the user named in `X-BKREPO-UID`). Reading the operation log needs
  * admin, or MANAGE permission on the project.

@@ -1,7 +1,7 @@
 import { mulberry32, pick, pickWeighted, randomHex, randomInt, type Random } from '../shared/mulberry32.js';
 
 /**
- * Deterministic bk-repo operation-log data (VENDORS.md §5, seed 004): several projects and
+ * Deterministic bk-repo operation-log data (docs/vendors/bkrepo.md): several projects and
  * repositories, the 12 public event types, paths at several depths, users and client
  * addresses, plus the example record of the API page verbatim. Records are kept with their
  * instant (epoch ms); the emulator writes `createdDate` in whatever zone a request asks for.
@@ -57,7 +57,7 @@ export const HISTORY_MS = 180 * 24 * 3600 * 1000;
 export const SEED_PROJECT = 'test';
 export const SEED_REPO = 'generic-local';
 
-/** The example record of seed 004, as an instant: 2022-08-02T15:20:47.235 in Asia/Shanghai. */
+/** The example record of the vendor API page, as an instant: 2022-08-02T15:20:47.235 in Asia/Shanghai. */
 export const SEED_EXAMPLE_RECORD: Readonly<BkRepoLogRecord> = Object.freeze({
   at: Date.UTC(2022, 7, 2, 7, 20, 47, 235),
   type: 'NODE_DOWNLOADED',
@@ -251,7 +251,7 @@ function notableRecords(now: number): BkRepoLogRecord[] {
     node('NODE_DOWNLOADED', '/release/1.0.0/boot-example.jar', tieAt),
     node('NODE_DOWNLOADED', '/release/readme.md', tieAt),
     { ...node('NODE_DOWNLOADED', '/readme.md', tieAt), userId: 'alice' },
-    // The pipeline that the seed page's request asks about.
+    // The pipeline that the API page example request asks about.
     node('NODE_CREATED', '/release/1.0.0/boot-example.jar', at(30, 235), { pipelineId: 'p-123456', buildId: 'b-123456' }),
   ];
 }

@@ -15,8 +15,7 @@ import {
 import { formatLocal, offsetHeader, parseZoneHeader } from './bkrepo.time.js';
 
 /**
- * BlueKing bk-repo's operation log, `POST /repository/api/log/list` (VENDORS.md §5, seed
- * 004): auth, body validation, prefix/wildcard matching, paging, sorting and time zones, and
+ * BlueKing bk-repo's operation log, `POST /repository/api/log/list` (docs/vendors/bkrepo.md): auth, body validation, prefix/wildcard matching, paging, sorting and time zones, and
  * the `{code, message, data, traceId}` envelope, for errors too.
  */
 

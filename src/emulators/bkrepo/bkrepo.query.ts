@@ -3,7 +3,7 @@ import type { BkRepoLogRecord } from './bkrepo.dataset.js';
 import { parseLocal } from './bkrepo.time.js';
 
 /**
- * The body of `POST /repository/api/log/list` and its semantics, as VENDORS.md §5 states
+ * The body of `POST /repository/api/log/list` and its semantics, as docs/vendors/bkrepo.md states
  * them. Where the page is silent, the emulator chooses:
  * - a field of the wrong JSON type, an unreadable time or direction is 400 `250106`;
  * - a required field that is absent or null is 400 `250103`; an empty string is a value;

@@ -1,7 +1,7 @@
 import { DateTime, FixedOffsetZone, IANAZone, type Zone } from 'luxon';
 
 /**
- * bk-repo's wall-clock times (VENDORS.md §5). The server keeps `LocalDateTime`s in its own
+ * bk-repo's wall-clock times (docs/vendors/bkrepo.md). The server keeps `LocalDateTime`s in its own
  * zone and writes them with Java's ISO_LOCAL_DATE_TIME: seconds always, and a fraction only
  * as long as it needs to be (`.235`, `.2`, or none at all).
  */

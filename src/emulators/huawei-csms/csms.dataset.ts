@@ -1,7 +1,7 @@
 import { mulberry32, pick, pickWeighted, randomInt, randomUuid, type Random } from '../shared/mulberry32.js';
 
 /**
- * Deterministic CSMS secret notification records (VENDORS.md §3, seed 002): a few hundred
+ * Deterministic CSMS secret notification records (docs/vendors/huawei-csms.md): a few hundred
  * records over the 90 days before an anchor time, covering every trigger event type, secret
  * type and notification status, plus the verbatim example of the API page (from 2020).
  */
@@ -20,7 +20,7 @@ export const NOTIFICATION_STATUSES = ['SUCCESS', 'FAIL', 'INVALID'] as const;
 export interface CsmsNotificationRecord {
   event_name: string;
   trigger_event_type: string;
-  /** Emitted in epoch ms; documented as seconds (VENDORS.md §3), so appended records may use either. */
+  /** Emitted in epoch ms; documented as seconds (docs/vendors/huawei-csms.md), so appended records may use either. */
   create_time: number;
   secret_name: string;
   secret_type: string;
@@ -45,7 +45,7 @@ export interface CsmsDataset {
 
 export const CSMS_HISTORY_MS = 90 * 24 * 3600 * 1000;
 
-/** Copied verbatim from the example response of seed 002. */
+/** Copied verbatim from the example response on the vendor API page. */
 export const SEED_EXAMPLE_RECORD: Readonly<CsmsNotificationRecord> = Object.freeze({
   event_name: 'demo-event',
   trigger_event_type: 'SECRET_VERSION_EXPIRED',

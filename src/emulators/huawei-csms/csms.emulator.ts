@@ -15,8 +15,8 @@ import { DEFAULT_FAULT_KNOBS, faultKnobsShape, KnobController, type FaultKnobs }
 import { cloneCsmsDataset, generateCsmsDataset, type CsmsDataset, type CsmsNotificationRecord } from './csms.dataset.js';
 
 /**
- * Emulator of Huawei Cloud CSMS `ListNotificationRecords` (VENDORS.md §3, seed 002) behind
- * an emulated API gateway (AK/SK or IAM token, VENDORS.md §6).
+ * Emulator of Huawei Cloud CSMS `ListNotificationRecords` (docs/vendors/huawei-csms.md) behind
+ * an emulated API gateway (AK/SK or IAM token, docs/vendors/huawei-cloud.md).
  *
  * `GET /v1/{project_id}/csms/notification-records` takes no query parameter: the official
  * SDKs send none, and the service ignores any it is given, so the emulator does too. One call
@@ -181,7 +181,7 @@ export async function startCsmsEmulator(options: CsmsEmulatorOptions = {}): Prom
   };
 }
 
-/** Values below 10^11 are seconds (VENDORS.md §3): 10^11 s is the year 5138. */
+/** Values below 10^11 are seconds (docs/vendors/huawei-csms.md): 10^11 s is the year 5138. */
 function asMs(createTime: number): number {
   return createTime < 1e11 ? createTime * 1000 : createTime;
 }

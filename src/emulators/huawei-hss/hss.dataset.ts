@@ -1,7 +1,7 @@
 import { mulberry32, pick, pickWeighted, randomHex, randomInt, randomUuid, type Random } from '../shared/mulberry32.js';
 
 /**
- * Deterministic HSS container-image operation logs (VENDORS.md §2, seed 001): thousands of
+ * Deterministic HSS container-image operation logs (docs/vendors/huawei-hss.md): thousands of
  * records over the 90 days before an anchor time, over many images, resource types, users
  * and source IPs, plus the verbatim example of the API page. The same (seed, now, scale)
  * always gives byte-identical data.
@@ -28,7 +28,7 @@ export interface HssDataset {
   /** In insertion order; the emulator orders them by time, keeping this order among ties. */
   events: HssImageEvent[];
   notable: {
-    /** event_id of the seed page's example, verbatim. */
+    /** event_id of the API page example, verbatim. */
     seedEventId: string;
     /** A millisecond that holds several different records. */
     tieTime: number;
@@ -39,7 +39,7 @@ export interface HssDataset {
 
 export const HSS_HISTORY_MS = 90 * 24 * 3600 * 1000;
 
-/** Copied verbatim from the example response of seed 001. */
+/** Copied verbatim from the example response on the vendor API page. */
 export const SEED_EXAMPLE_EVENT: Readonly<HssImageEvent> = Object.freeze({
   resource_name: 'name',
   resource_type: 'scc_hss_container/hello-world:*',

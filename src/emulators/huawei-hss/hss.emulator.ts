@@ -16,8 +16,8 @@ import { cloneHssDataset, generateHssDataset, type HssDataset, type HssImageEven
 import { HSS_DEFAULT_LIMIT, HSS_MAX_LIMIT, HSS_MAX_OFFSET, HSS_STRING_LIMITS, HssParamError, HssQueryParams } from './hss.params.js';
 
 /**
- * Emulator of Huawei Cloud HSS `ListContainerImageLogs` (VENDORS.md §2, seed 001) behind an
- * emulated API gateway (AK/SK or IAM token, VENDORS.md §6).
+ * Emulator of Huawei Cloud HSS `ListContainerImageLogs` (docs/vendors/huawei-hss.md) behind an
+ * emulated API gateway (AK/SK or IAM token, docs/vendors/huawei-cloud.md).
  *
  * `GET /v5/{project_id}/container/image/events`:
  * - `resource_name`, `resource_type`, `event_type`, `event_name`, `source_ip`, `user_name`:

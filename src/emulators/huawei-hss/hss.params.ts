@@ -1,5 +1,5 @@
 /**
- * Query-parameter checks of HSS `ListContainerImageLogs` (VENDORS.md §2). The documented
+ * Query-parameter checks of HSS `ListContainerImageLogs` (docs/vendors/huawei-hss.md). The documented
  * ranges are enforced (`limit` 0..200, `offset` 0..2,000,000, each string's maximum length);
  * where the page is silent the emulator chooses, and says so:
  * - numbers are plain decimal integers (no sign, fraction, exponent or spaces); a negative,

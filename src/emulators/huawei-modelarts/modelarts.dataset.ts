@@ -2,7 +2,7 @@ import { mulberry32, pick, pickWeighted, randomHex, randomInt, randomUuid, type 
 
 /**
  * Deterministic ModelArts data: services and their event logs, generated from a seed over
- * the 90 days before an anchor time, plus the verbatim example of the API page (seed 003).
+ * the 90 days before an anchor time, plus the verbatim example of the API page (the vendor API page).
  * The same (seed, now, scale) always gives byte-identical data, so benchmarks and failing
  * tests can be replayed.
  */
@@ -84,7 +84,7 @@ export interface ModelArtsDataset {
   services: ModelArtsServiceData[];
   /** Services tests look for by role rather than by name. */
   notable: {
-    /** `35de3ca9-...`, holding exactly the nine events of the API page's example. */
+    /** `35de3ca9-...`, holding exactly the nine events of the API page example. */
     seedExampleServiceId: string;
     /** Holds two fully identical records (same occur_time, event_type and event_info). */
     duplicateServiceId: string;
@@ -102,7 +102,7 @@ export const HISTORY_MS = 90 * 24 * 3600 * 1000;
 export const SEED_EXAMPLE_SERVICE_ID = '35de3ca9-1bca-4ae7-9cb0-914f30fa7d3e';
 export const SEED_EXAMPLE_SERVICE_NAME = 'zcjtest-07085';
 
-/** Copied verbatim from the example response of seed 003 (which lists them oldest first). */
+/** Copied verbatim from the example response on the vendor API page (which lists them oldest first). */
 export const SEED_EXAMPLE_EVENTS: readonly ModelArtsEvent[] = Object.freeze([
   { occur_time: 1562597251764, event_type: 'normal', event_info: 'start to deploy service' },
   { occur_time: 1562597251788, event_type: 'normal', event_info: 'building image for model [zcjtestTF 3.0.0]' },

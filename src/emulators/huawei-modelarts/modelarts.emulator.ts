@@ -29,8 +29,7 @@ import {
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, ParamError, QueryParams } from './modelarts.params.js';
 
 /**
- * Emulator of Huawei Cloud ModelArts' service list and service event log (VENDORS.md §4,
- * seed 003), behind an emulated API gateway (AK/SK or IAM token, VENDORS.md §6).
+ * Emulator of Huawei Cloud ModelArts' service list and service event log (docs/vendors/huawei-modelarts.md), behind an emulated API gateway (AK/SK or IAM token, docs/vendors/huawei-cloud.md).
  *
  * `GET /v1/{project_id}/services` — filters service_id (exact), service_name (substring,
  * case-sensitive; the docs do not say exact or fuzzy), model_id (any model of the service),
@@ -45,7 +44,7 @@ import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, ParamError, QueryParams } from './m
  * 400; offset = page index from 0 (page N = matches [N*limit, (N+1)*limit)); limit 1..1000,
  * default 1000; sort_by occur_time only (default); order desc (default) | asc. Ties on
  * occur_time keep insertion order ascending and the reverse descending. A page past the
- * end is 200 with no events. The seed page's example lists its nine events oldest first
+ * end is 200 with no events. The API page example lists its nine events oldest first
  * although it sends no order; the emulator follows the documented default (desc) and
  * returns that example verbatim for `order=asc`.
  *

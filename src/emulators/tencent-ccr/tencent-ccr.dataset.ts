@@ -1,7 +1,7 @@
 import { mulberry32, pick, randomHex, randomInt, type Random } from '../shared/mulberry32.js';
 
 /**
- * Deterministic CCR trigger logs (VENDORS.md §1, seed 000): a few repositories, each with
+ * Deterministic CCR trigger logs (docs/vendors/tencent-ccr.md): a few repositories, each with
  * its triggers, and the trigger invocations caused by image pushes over the 90 days before
  * an anchor time, plus the verbatim example record of the API page. The same
  * (seed, now, scale) always gives identical data.
@@ -41,7 +41,7 @@ const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 
 export const SEED_EXAMPLE_REPO = 'kubetest/kubetest';
 
-/** Copied verbatim from the example response of seed 000. */
+/** Copied verbatim from the example response on the vendor API page. */
 export const SEED_EXAMPLE_LOG: Readonly<TriggerLog> = Object.freeze({
   repoName: 'kubetest/kubetest',
   tagName: 'latest',

@@ -22,7 +22,7 @@ import {
 } from './tencent-ccr.verifier.js';
 
 /**
- * Emulator of Tencent Cloud CCR's legacy `ListTriggerLog` (API 2.0; VENDORS.md §1, seed 000)
+ * Emulator of Tencent Cloud CCR's legacy `ListTriggerLog` (API 2.0; docs/vendors/tencent-ccr.md)
  * at `/v2/index.php`, by GET (query string) or POST (form-encoded body).
  *
  * Every answer to the API is HTTP 200; errors are `{code, message, codeDesc}` with

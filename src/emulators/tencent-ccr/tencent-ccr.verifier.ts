@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * The emulator's own check of Tencent Cloud's legacy API 2.0 signature (VENDORS.md §1),
+ * The emulator's own check of Tencent Cloud's legacy API 2.0 signature (docs/vendors/tencent-ccr.md),
  * written apart from the client's signer so that one cannot hide a bug of the other.
  *
  * String to sign: METHOD + host + path + "?" + every parameter but Signature, sorted by

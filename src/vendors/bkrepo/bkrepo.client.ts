@@ -6,8 +6,7 @@ import { logListResponseSchema, type LogPage, type LogRecord } from './bkrepo.sc
 import { answerZone, formatLocalDateTime, parseLocalDateTime } from './bkrepo.time.js';
 
 /**
- * BlueKing bk-repo's operation log, `POST /repository/api/log/list` (VENDORS.md §5, seed
- * 004). Parameters are the upstream's own; times go in and come out as epoch ms, and this
+ * BlueKing bk-repo's operation log, `POST /repository/api/log/list` (docs/vendors/bkrepo.md). Parameters are the upstream's own; times go in and come out as epoch ms, and this
  * client does the zone work described in bkrepo.time.ts.
  */
 
@@ -180,7 +179,7 @@ export class BkRepoClient extends UpstreamClient {
   }
 }
 
-/** 25·10000 + module·100 + number; the codes VENDORS.md §5 lists. */
+/** 25·10000 + module·100 + number; the codes docs/vendors/bkrepo.md lists. */
 function codeForBkRepoCode(code: string): UpstreamErrorCode {
   if (code === '250114' || code === '250113') return 'UPSTREAM_AUTH_FAILED';
   if (code === '250102') return 'UPSTREAM_UNAVAILABLE';

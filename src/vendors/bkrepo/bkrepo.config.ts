@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { commonSourceFields, ianaZone } from '../../config/source-config.fields.js';
 
-/** bk-repo auth (VENDORS.md §5): Basic with a password or user token, or Platform for a user. */
+/** bk-repo auth (docs/vendors/bkrepo.md): Basic with a password or user token, or Platform for a user. */
 export const bkRepoCredentialsSchema = z.discriminatedUnion('type', [
   z
     .object({
@@ -24,7 +24,7 @@ export const bkRepoCredentialsSchema = z.discriminatedUnion('type', [
 
 export type BkRepoCredentials = z.infer<typeof bkRepoCredentialsSchema>;
 
-/** The event types that bk-repo's documentation links as public (seed 004). */
+/** The event types that bk-repo's documentation links as public (the vendor API page). */
 export const BKREPO_PUBLIC_EVENT_TYPES = [
   'PROJECT_CREATED',
   'REPO_CREATED',

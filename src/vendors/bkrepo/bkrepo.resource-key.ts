@@ -1,5 +1,5 @@
 /**
- * bk-repo's `resourceKey` is a pattern (VENDORS.md §5): a prefix, `*` matches any run of
+ * bk-repo's `resourceKey` is a pattern (docs/vendors/bkrepo.md): a prefix, `*` matches any run of
  * characters (across `/` too), and nothing anchors the end, so `/a/*.jar` also matches
  * `/a/x.jarx`. Servers build a regular expression `^` + key from it without escaping the
  * rest (OperateLogServiceImpl), so `.` there matches any character as well.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * bk-repo answers (seed 004, VENDORS.md §5). Strict on what the timeline relies on (the
+ * bk-repo answers (docs/vendors/bkrepo.md). Strict on what the timeline relies on (the
  * time, type, names and keys, the paging totals), lenient elsewhere: loose objects keep the
  * vendor's extra fields for `raw`, and `clientAddress` and `description` may be missing.
  */

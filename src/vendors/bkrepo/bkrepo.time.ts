@@ -2,7 +2,7 @@ import { FixedOffsetZone, IANAZone, type Zone } from 'luxon';
 import { formatWallClock, parseWallClock, wallClockToEpochMs, zoneOffsetAt } from '../shared/wall-clock.js';
 
 /**
- * bk-repo times carry no zone (VENDORS.md §5). `createdDate` is written in the zone that the
+ * bk-repo times carry no zone (docs/vendors/bkrepo.md). `createdDate` is written in the zone that the
  * answer names in `X-BKREPO-Time-Zone: +HHMM`, and request times are read in the server's
  * zone; servers older than that header name nothing, and then the source's configured zone
  * (Asia/Shanghai by default, as in the official images) stands in.

@@ -4,8 +4,7 @@ import { HuaweiClient, type HuaweiClientOptions } from '../huawei/huawei.client.
 import { csmsRecordsSchema, type CsmsRecords } from './csms.schemas.js';
 
 /**
- * Huawei CSMS secret notification records, `ListNotificationRecords` (VENDORS.md §3, seed
- * 002). The API takes no parameter: one call returns everything the service keeps (at most
+ * Huawei CSMS secret notification records, `ListNotificationRecords` (docs/vendors/huawei-csms.md). The API takes no parameter: one call returns everything the service keeps (at most
  * 1000 records, three months). Errors come nested, `{error: {error_code, error_msg}}`, which
  * `huaweiErrorFor` reads.
  */

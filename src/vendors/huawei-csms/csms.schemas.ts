@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * CSMS `ListNotificationRecords` answers (seed 002, VENDORS.md §3). Strict on what the
+ * CSMS `ListNotificationRecords` answers (docs/vendors/huawei-csms.md). Strict on what the
  * timeline needs (a creation time, a secret name, an event type), lenient on the rest, which
  * a record may lack without ceasing to be an event. Loose objects keep extra fields for `raw`.
  */

@@ -4,8 +4,7 @@ import { HuaweiClient, type HuaweiClientOptions } from '../huawei/huawei.client.
 import { hssImageEventPageSchema, type HssImageEventPage } from './hss.schemas.js';
 
 /**
- * Huawei HSS container-image operation logs, `ListContainerImageLogs` (VENDORS.md §2, seed
- * 001). Parameters are the upstream's own, in camelCase; undefined ones are not sent, so the
+ * Huawei HSS container-image operation logs, `ListContainerImageLogs` (docs/vendors/huawei-hss.md). Parameters are the upstream's own, in camelCase; undefined ones are not sent, so the
  * upstream's defaults apply (limit 10, offset 0). The API has no sort parameter.
  */
 

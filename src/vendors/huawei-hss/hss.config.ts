@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { commonSourceFields } from '../../config/source-config.fields.js';
 import { huaweiCredentialsSchema } from '../huawei/huawei.config.js';
 
-/** Fixed HSS native filters, with the upstream's length limits (VENDORS.md §2). */
+/** Fixed HSS native filters, with the upstream's length limits (docs/vendors/huawei-hss.md). */
 const hssFixedFiltersSchema = z
   .object({
     resourceName: z.string().min(1).max(256).optional(),

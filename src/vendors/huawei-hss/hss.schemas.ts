@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * HSS `ListContainerImageLogs` answers (seed 001, VENDORS.md §2). Strict on what the timeline
+ * HSS `ListContainerImageLogs` answers (docs/vendors/huawei-hss.md). Strict on what the timeline
  * relies on (the natural id `event_id`, `time` as epoch ms, `total_num` for paging), lenient
  * on the descriptive fields: the page marks none of them mandatory, and a record that lacks
  * one is still an event. Loose objects keep the vendor's extra fields for `raw`.

@@ -4,7 +4,7 @@ import { HuaweiClient, type HuaweiClientOptions } from '../huawei/huawei.client.
 import { serviceEventsSchema, serviceListSchema, type ServiceEvents, type ServiceList } from './modelarts.schemas.js';
 
 /**
- * Huawei ModelArts v1 inference services (VENDORS.md §4, seed 003): the service list and
+ * Huawei ModelArts v1 inference services (docs/vendors/huawei-modelarts.md): the service list and
  * each service's events. Parameters are the upstream's own, in camelCase; undefined ones are
  * not sent, so the upstream's defaults apply (limit 1000, order desc by occur_time).
  *

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * ModelArts answers (seed 003, VENDORS.md §4). Strict on what the timeline relies on (ids,
+ * ModelArts answers (docs/vendors/huawei-modelarts.md). Strict on what the timeline relies on (ids,
  * names, `occur_time` as epoch ms, the event's type and text, `total_count` for paging),
  * lenient on the rest: loose objects keep the vendor's extra fields, which end up in `raw`,
  * and descriptive fields may be absent or null. A new field upstream should never fail a

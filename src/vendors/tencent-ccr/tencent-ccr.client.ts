@@ -7,7 +7,7 @@ import { envelopeSchema, listTriggerLogSchema, type TriggerLogPage } from './ten
 import { signRequest, type TencentSignatureMethod } from './tencent-ccr.signer.js';
 
 /**
- * Tencent Cloud CCR's legacy `ListTriggerLog` (API 2.0; VENDORS.md §1, seed 000): one
+ * Tencent Cloud CCR's legacy `ListTriggerLog` (API 2.0; docs/vendors/tencent-ccr.md): one
  * HMAC-signed call at `/v2/index.php`, by GET or POST.
  */
 
@@ -36,7 +36,7 @@ export const SIGNING_PARAMS: readonly string[] = ['Signature', 'Nonce', 'Timesta
 const API_PATH = '/v2/index.php';
 
 /**
- * The documented codes (VENDORS.md §1), mapped onto our vocabulary:
+ * The documented codes (docs/vendors/tencent-ccr.md), mapped onto our vocabulary:
  * - 4100 (signature), 4101–4103 (not authorised), 4104 (unknown SecretId) and 4110
  *   (permission check) are the credentials: UPSTREAM_AUTH_FAILED;
  * - 4500 (a replayed Nonce or a Timestamp 2 hours off) is also UPSTREAM_AUTH_FAILED: every

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { commonSourceFields, httpUrl, ianaZone } from '../../config/source-config.fields.js';
 
-/** Tencent Cloud legacy API 2.0 keys (VENDORS.md §1); `token` only for a temporary key. */
+/** Tencent Cloud legacy API 2.0 keys (docs/vendors/tencent-ccr.md); `token` only for a temporary key. */
 export const tencentCredentialsSchema = z
   .object({
     secretId: z.string().min(1),

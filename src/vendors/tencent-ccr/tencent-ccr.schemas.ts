@@ -3,7 +3,7 @@ import { parseWallClock, wallClockToEpochMs } from '../shared/wall-clock.js';
 import { z } from 'zod';
 
 /**
- * `ListTriggerLog` answers (seed 000, VENDORS.md §1). Strict on what the timeline needs
+ * `ListTriggerLog` answers (docs/vendors/tencent-ccr.md). Strict on what the timeline needs
  * (the repository, trigger, tag, a readable `invokeTime`, the return code), lenient on the
  * rest: loose objects keep new fields for `raw`, and descriptive fields may be missing.
  */

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 
 /**
- * Tencent Cloud's legacy API 2.0 request signature (VENDORS.md §1), as the official
+ * Tencent Cloud's legacy API 2.0 request signature (docs/vendors/tencent-ccr.md), as the official
  * `qcloudapi-sdk` computes it:
  *
  *   Signature = base64(HMAC-SHA1|SHA256(SecretKey,

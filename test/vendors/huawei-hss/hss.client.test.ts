@@ -43,7 +43,7 @@ describe('HssClient signs as the official Huawei signer does', () => {
     expect(req!.headers['authorization']).toBe(officialAuthorization(req!, server.baseUrl));
   });
 
-  it('HSS: the VENDORS.md vector, through the client', async () => {
+  it('HSS: the documented signing vector, through the client', async () => {
     server = await startTestServer((_req, res) => sendJson(res, 200, { total_num: 0, data_list: [] }));
     const client = new HssClient(
       {

@@ -51,7 +51,7 @@ function signOfficial(c: Case): string {
 }
 
 const vectorCase: Case = {
-  name: 'the VENDORS.md vector',
+  name: 'the documented signing vector',
   method: 'GET',
   origin: 'https://hss.cn-north-4.myhuaweicloud.com',
   path: '/v5/proj123/container/image/events',

@@ -28,7 +28,7 @@ describe('createHuaweiAuth with AK/SK', () => {
     { sourceName: 'hss', policy, projectId: 'proj123', now: () => T0 },
   );
 
-  it('sets X-Project-Id and signs it with the date from its clock (the VENDORS.md vector)', async () => {
+  it('sets X-Project-Id and signs it with the date from its clock (the documented signing vector)', async () => {
     const request = prepared();
     await auth.authorize(request);
     expect(request.headers).toEqual({

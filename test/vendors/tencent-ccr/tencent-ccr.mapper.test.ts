@@ -8,7 +8,7 @@ const context = { sourceName: 'ccr', repoName: 'kubetest/kubetest', timeZone: 'A
 const parse = (records: unknown[]): TriggerLog[] => listTriggerLogSchema.parse({ code: 0, data: { totalCount: records.length, logInfo: records } }).logs;
 
 describe('the CCR trigger log mapper', () => {
-  it('maps the seed 000 example field by field', () => {
+  it('maps the API page example field by field', () => {
     const [log] = parse([SEED_EXAMPLE_LOG]);
     const event = toTriggerEvent(context, log!, new TriggerLogNumbering());
     expect(event).toEqual({

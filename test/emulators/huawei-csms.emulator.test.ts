@@ -15,7 +15,7 @@ const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 const PROJECT = DEMO_CREDENTIALS.huawei.projectId;
 const PATH = `/v1/${PROJECT}/csms/notification-records`;
 
-/** The example record of the API page (the vendor API page), character for character. */
+/** The example record of the vendor API page, character for character. */
 const SEED_RECORD = {
   event_name: 'demo-event',
   trigger_event_type: 'SECRET_VERSION_EXPIRED',

@@ -11,7 +11,7 @@ const PROJECT = DEMO_CREDENTIALS.huawei.projectId;
 const PATH = `/v5/${PROJECT}/container/image/events`;
 const DAY = 24 * 3600_000;
 
-/** The example response record of the API page (the vendor API page), character for character. */
+/** The example response record of the vendor API page, character for character. */
 const SEED_RECORD = {
   resource_name: 'name',
   resource_type: 'scc_hss_container/hello-world:*',

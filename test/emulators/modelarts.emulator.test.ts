@@ -8,7 +8,7 @@ const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 const PROJECT = DEMO_CREDENTIALS.huawei.projectId;
 const SEED_SERVICE = '35de3ca9-1bca-4ae7-9cb0-914f30fa7d3e';
 
-/** The example response of the API page (the vendor API page), character for character. */
+/** The example response of the vendor API page, character for character. */
 const SEED_EXAMPLE = {
   service_id: '35de3ca9-1bca-4ae7-9cb0-914f30fa7d3e',
   service_name: 'zcjtest-07085',

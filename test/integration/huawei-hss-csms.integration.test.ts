@@ -147,7 +147,7 @@ describe('HSS and CSMS, end to end over loopback HTTP', () => {
   });
 
   describe('the seed examples, field by field', () => {
-    it('the vendor API page as an ImageEvent, natively, in the timeline and by id', async () => {
+    it('the API page example as an ImageEvent, natively, in the timeline and by id', async () => {
       const native = await stack.gql(ImageEventsDocument, {
         startTime: new Date(SEED_001.time).toISOString(),
         endTime: new Date(SEED_001.time).toISOString(),
@@ -187,7 +187,7 @@ describe('HSS and CSMS, end to end over loopback HTTP', () => {
       expect(byId.data!.event).toEqual(node);
     });
 
-    it('the vendor API page as a SecretNotificationEvent, natively, in the timeline and by id', async () => {
+    it('the API page example as a SecretNotificationEvent, natively, in the timeline and by id', async () => {
       const native = await stack.gql(SecretNotificationsDocument, {});
       expect(native.errors).toBeUndefined();
       const node = native.data!.secretNotifications.events.find((e) => e.resource === 'demo-secret')!;

@@ -15,7 +15,7 @@ interface Target {
   close(): Promise<void>;
 }
 
-/** The real server over the ModelArts emulator, asked for the seed 003 service by name. */
+/** The real server over the ModelArts emulator, asked for the service of the API page example by name. */
 async function startTarget(): Promise<Target> {
   const stack = await startStack();
   const graphqlUrl = stack.server.url;

@@ -2,7 +2,7 @@ import { mulberry32, pick, pickWeighted, randomHex, randomInt, randomUuid, type 
 
 /**
  * Deterministic ModelArts data: services and their event logs, generated from a seed over
- * the 90 days before an anchor time, plus the verbatim example of the API page (the vendor API page).
+ * the 90 days before an anchor time, plus the verbatim example of the vendor API page.
  * The same (seed, now, scale) always gives byte-identical data, so benchmarks and failing
  * tests can be replayed.
  */

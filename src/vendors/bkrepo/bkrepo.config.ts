@@ -24,7 +24,7 @@ export const bkRepoCredentialsSchema = z.discriminatedUnion('type', [
 
 export type BkRepoCredentials = z.infer<typeof bkRepoCredentialsSchema>;
 
-/** The event types that bk-repo's documentation links as public (the vendor API page). */
+/** The event types that bk-repo's documentation links as public. */
 export const BKREPO_PUBLIC_EVENT_TYPES = [
   'PROJECT_CREATED',
   'REPO_CREATED',

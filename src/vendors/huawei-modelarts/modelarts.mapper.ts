@@ -5,7 +5,7 @@ import { encodeEventId } from '../../timeline/event-id.js';
 import { oncePerRecord, TwinNumbering } from '../shared/event-memo.js';
 import type { DeploymentService, ServiceEvent } from './modelarts.schemas.js';
 
-/** `event_type` is normal | abnormal (the vendor API page); anything else is reported as UNKNOWN. */
+/** `event_type` is normal | abnormal (as the vendor API page documents); anything else is reported as UNKNOWN. */
 export function outcomeOf(eventType: string): EventOutcome {
   if (eventType === 'normal') return EventOutcome.SUCCESS;
   if (eventType === 'abnormal') return EventOutcome.FAILURE;

@@ -42,7 +42,7 @@ function zoneNamed(name: string): Zone {
   return zone;
 }
 
-/** returnCode 0 is success (the vendor API page); anything else is a failure. */
+/** returnCode 0 is success (as the vendor API page documents); anything else is a failure. */
 export function outcomeOf(returnCode: number): EventOutcome {
   return returnCode === 0 ? EventOutcome.SUCCESS : EventOutcome.FAILURE;
 }

@@ -6,7 +6,7 @@ const SHANGHAI = IANAZone.create('Asia/Shanghai');
 const NEW_YORK = IANAZone.create('America/New_York');
 
 describe('bk-repo local times', () => {
-  it('reads the the vendor API page createdDate in Asia/Shanghai as 07:20:47.235Z', () => {
+  it('reads the createdDate of the API page example in Asia/Shanghai as 07:20:47.235Z', () => {
     expect(new Date(parseLocalDateTime('2022-08-02T15:20:47.235', SHANGHAI)!).toISOString()).toBe('2022-08-02T07:20:47.235Z');
   });
 

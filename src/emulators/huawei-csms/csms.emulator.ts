@@ -16,7 +16,7 @@ import { cloneCsmsDataset, generateCsmsDataset, type CsmsDataset, type CsmsNotif
 
 /**
  * Emulator of Huawei Cloud CSMS `ListNotificationRecords` (docs/vendors/huawei-csms.md) behind
- * an emulated API gateway (AK/SK or IAM token, docs/vendors/huawei-cloud.md).
+ * an emulated API gateway (AK/SK or IAM token, docs/vendors/huawei-modelarts.md, "Auth and signing").
  *
  * `GET /v1/{project_id}/csms/notification-records` takes no query parameter: the official
  * SDKs send none, and the service ignores any it is given, so the emulator does too. One call

@@ -17,7 +17,7 @@ import { HSS_DEFAULT_LIMIT, HSS_MAX_LIMIT, HSS_MAX_OFFSET, HSS_STRING_LIMITS, Hs
 
 /**
  * Emulator of Huawei Cloud HSS `ListContainerImageLogs` (docs/vendors/huawei-hss.md) behind an
- * emulated API gateway (AK/SK or IAM token, docs/vendors/huawei-cloud.md).
+ * emulated API gateway (AK/SK or IAM token, docs/vendors/huawei-modelarts.md, "Auth and signing").
  *
  * `GET /v5/{project_id}/container/image/events`:
  * - `resource_name`, `resource_type`, `event_type`, `event_name`, `source_ip`, `user_name`:

@@ -9,7 +9,7 @@ import { DEFAULT_FAULT_KNOBS, faultKnobsShape, KnobController, type FaultKnobs }
 import { DEFAULT_TOKEN_LIFETIME_MS, IamTokenStore, type IssuedToken } from './iam-token.store.js';
 
 /**
- * Emulator of Huawei Cloud IAM's token API (Keystone v3 dialect), docs/vendors/huawei-cloud.md:
+ * Emulator of Huawei Cloud IAM's token API (Keystone v3 dialect), docs/vendors/huawei-modelarts.md, "Auth and signing":
  * - `POST /v3/auth/tokens` (password method, project scope) -> 201, token in `X-Subject-Token`
  * - `GET /v3/auth/tokens` (`X-Auth-Token` + `X-Subject-Token`) -> 200, the token's details
  * - `DELETE /v3/auth/tokens` (`X-Subject-Token`) -> 204, revoked

@@ -29,7 +29,7 @@ import {
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, ParamError, QueryParams } from './modelarts.params.js';
 
 /**
- * Emulator of Huawei Cloud ModelArts' service list and service event log (docs/vendors/huawei-modelarts.md), behind an emulated API gateway (AK/SK or IAM token, docs/vendors/huawei-cloud.md).
+ * Emulator of Huawei Cloud ModelArts' service list and service event log (docs/vendors/huawei-modelarts.md), behind an emulated API gateway (AK/SK or IAM token, docs/vendors/huawei-modelarts.md, "Auth and signing").
  *
  * `GET /v1/{project_id}/services` — filters service_id (exact), service_name (substring,
  * case-sensitive; the docs do not say exact or fuzzy), model_id (any model of the service),

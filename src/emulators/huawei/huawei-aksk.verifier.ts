@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Independent verifier of Huawei Cloud `SDK-HMAC-SHA256` request signatures (docs/vendors/huawei-cloud.md),
+ * Independent verifier of Huawei Cloud `SDK-HMAC-SHA256` request signatures (docs/vendors/huawei-modelarts.md, "Auth and signing"),
  * as the API gateway checks them. It shares no code with any client signer: a bug copied
  * into both sides would otherwise pass every test.
  *
@@ -102,7 +102,7 @@ export function verifyHuaweiAkskRequest(
 }
 
 /**
- * The canonical request of docs/vendors/huawei-cloud.md, rebuilt from the wire. Exported for diagnostics
+ * The canonical request of docs/vendors/huawei-modelarts.md, "Auth and signing", rebuilt from the wire. Exported for diagnostics
  * (a 401 in a test is much easier to fix when the canonical text can be printed).
  */
 export function canonicalRequest(

@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { encodeRfc3986 } from '../../upstream/upstream.url.js';
 
 /**
- * Huawei Cloud AK/SK request signing, `SDK-HMAC-SHA256` (docs/vendors/huawei-cloud.md), as the API gateway
+ * Huawei Cloud AK/SK request signing, `SDK-HMAC-SHA256` (docs/vendors/huawei-modelarts.md, "Auth and signing"), as the API gateway
  * in front of HSS, CSMS and ModelArts checks it. Written from the published algorithm and
  * checked against both the documented vector and the official Node SDK's `AKSKSigner.sign`
  * (test/sources/huawei/huawei-aksk.signer.test.ts).

@@ -2,7 +2,7 @@ import { UpstreamError, codeForStatus } from '../../upstream/upstream.errors.js'
 
 /**
  * Reads a Huawei Cloud error body, for the `errorFor` hook of the three Huawei sources and
- * of IAM. The services do not agree on one shape (docs/vendors/huawei-cloud.md):
+ * of IAM. The services do not agree on one shape (docs/vendors/huawei-modelarts.md, "Auth and signing"):
  *
  * - API gateway, HSS, ModelArts: `{error_code: "ModelArts.0104", error_msg}`
  * - CSMS: `{error: {error_code: "CSMS.0401", error_msg}}`

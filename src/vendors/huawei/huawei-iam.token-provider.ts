@@ -6,7 +6,7 @@ import type { UpstreamError } from '../../upstream/upstream.errors.js';
 import { huaweiErrorFor } from './huawei-errors.js';
 
 /**
- * Huawei IAM tokens (docs/vendors/huawei-cloud.md): `POST /v3/auth/tokens` with a password, scoped to a
+ * Huawei IAM tokens (docs/vendors/huawei-modelarts.md, "Auth and signing"): `POST /v3/auth/tokens` with a password, scoped to a
  * project; the token comes back in `X-Subject-Token`, valid for 24 hours unless revoked.
  *
  * Asking IAM for a token on every call would double the latency and IAM throttles token

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { httpUrl } from '../../config/source-config.fields.js';
 
-/** Huawei Cloud auth (docs/vendors/huawei-cloud.md): AK/SK request signing, or an IAM token. */
+/** Huawei Cloud auth (docs/vendors/huawei-modelarts.md, "Auth and signing"): AK/SK request signing, or an IAM token. */
 export const huaweiCredentialsSchema = z.discriminatedUnion('type', [
   z
     .object({

@@ -20,7 +20,7 @@ export class AuditLogPageType {
 
   @Field(() => String, {
     description:
-      'The zone createdDate was read in: the one the answer named in X-BKREPO-Time-Zone, else the configured scope.timeZone.',
+      'The zone createdDate was read in: the one the answer named in X-BKREPO-Time-Zone, else the timeZone configured for the source.',
   })
   timeZone!: string;
 

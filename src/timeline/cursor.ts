@@ -127,3 +127,56 @@ export class CursorCodec {
     return createHmac('sha256', this.secret).update(payload).digest('base64url').slice(0, 22);
   }
 }
+
+/** The GraphQL argument a cursor came in: `after` pages forward, `before` backward. */
+export type CursorArgument = 'after' | 'before';
+
+export function cursorArgument(backward: boolean): CursorArgument {
+  return backward ? 'before' : 'after';
+}
+
+/** The cursor of the page's direction, decoded; undefined on a first page. */
+export function decodeCursorOf(
+  codec: CursorCodec,
+  request: { after?: string | null; before?: string | null },
+  backward: boolean,
+): CursorState | undefined {
+  const text = backward ? request.before : request.after;
+  return text == null ? undefined : codec.decode(text, cursorArgument(backward));
+}
+
+/** Refuses a cursor made for another filter or order: its position means nothing in this one. */
+export function checkCursorQuery(cursor: CursorState, queryHash: string, argument: CursorArgument): void {
+  if (cursor.query !== queryHash) {
+    throw new TimelineInputError(`${argument}: the cursor belongs to a query with another filter or order`, argument);
+  }
+}
+
+/**
+ * Refuses a cursor made when other sources were in play: its lags and positions name streams
+ * of those sources, and the new ones would be read from no position at all.
+ */
+export function checkCursorSources(cursor: CursorState, sourcesHash: string, argument: CursorArgument): void {
+  if (cursor.sources !== sourcesHash) {
+    throw new TimelineInputError(
+      `${argument}: the cursor was issued when other sources were configured; start again without it`,
+      argument,
+    );
+  }
+}
+
+/** The lag entry of a whole source, when it could not even list its streams. */
+export function sourceLagKey(sourceName: string): string {
+  return `source:${sourceName}`;
+}
+
+/**
+ * Where a stream resumes after an earlier failure, by its own lag or its source's.
+ * Undefined: it is not lagging; null: lagging from the very start; else the key to resume after.
+ */
+export function lagOf(lags: Record<string, EventKey | null>, stream: { key: string; sourceName: string }): EventKey | null | undefined {
+  if (stream.key in lags) return lags[stream.key];
+  const sourceLag = sourceLagKey(stream.sourceName);
+  if (sourceLag in lags) return lags[sourceLag];
+  return undefined;
+}

@@ -11,7 +11,7 @@ const MAX_REMEMBERED = 20_000;
  * query (its filter, time bounds aside, its order, and whether it is a first page) each
  * stream gave, and asks for about that, with a margin. A stream that gives more than that
  * this time is read on, from the last event it gave, for all the page could still take (the
- * timeline's `readOnInFull`): one more round trip on that page, never a wrong page. A query
+ * lane's `readOnInFull`): one more round trip on that page, never a wrong page. A query
  * not seen yet reads every stream in full.
  */
 export class ReadPlan {

@@ -5,11 +5,24 @@ import type { EventFilter, FilterField } from './event-filter.js';
  * A stream is one independently paginated upstream query ("events of service X",
  * "trigger logs of repo Y"). A configured source expands into streams; the timeline
  * merges them. Streams know their vendor; the timeline knows none.
+ *
+ * What the timeline asks of a stream, and what it puts up with (read-contract.ts holds the
+ * checks that rely on it):
+ * - It calls `plan` once per page and hands that plan to every `open` of the page, so a
+ *   stream pushes down what its plan names and never plans again while it reads.
+ * - It asks for `want` events, already clamped to `maxPageSize`: a stream takes `want` as
+ *   its upstream page size as given.
+ * - Chunks may repeat events and may split the events of one millisecond; see `StreamChunk`.
  */
 export interface Stream {
   /** Unique across every source, stable across requests: it orders ties and keys cursors. */
   readonly key: string;
   readonly sourceName: string;
+  /**
+   * The largest page the upstream serves in one call. The timeline never asks for more, so
+   * a page of the timeline larger than this takes several calls of this stream.
+   */
+  readonly maxPageSize: number;
   /** Which filter fields this stream can push upstream, and whether any event could match. */
   plan(filter: EventFilter): StreamPlan;
   open(query: StreamQuery): StreamReader;
@@ -37,13 +50,20 @@ export interface StreamQuery {
   /** Read only events strictly after this key in `order`. */
   after?: EventKey;
   filter: EventFilter;
-  /** How many events the merge may take from this stream: a hint for the upstream page size. */
+  /**
+   * The upstream page size: how many events the merge may take from this stream, plus
+   * `PAGE_READ_MARGIN` (the event that tells `hasNextPage`, and the one after it that shows
+   * the last millisecond is whole). Between 1 and the stream's `maxPageSize` when the
+   * timeline asks.
+   */
   want: number;
   /**
    * Where this stream stood upstream at the cursor, as its reader's `positionAt` put it: a
    * hint to check before trusting (the upstream may have changed since), never a promise.
    */
   resume?: StreamPosition;
+  /** What `plan(filter)` answered for this page: what the stream pushes upstream. */
+  plan: StreamPlan;
 }
 
 /**
@@ -52,6 +72,17 @@ export interface StreamQuery {
  */
 export type StreamPosition = readonly number[];
 
+/**
+ * One upstream answer. Upstreams order by time only and page by offset or page number, so
+ * a chunk may break the total order in two ways, and the timeline repairs both:
+ * - Repeats: records that land between two calls of one read shift the offsets, and the
+ *   next chunk starts again with events an earlier chunk gave. A repeat must come back
+ *   under the id it had, at or behind the latest millisecond read; the timeline drops it
+ *   (`RepeatFilter`).
+ * - Ties: the events of one millisecond come in the upstream's order and may straddle two
+ *   chunks. The timeline holds the last millisecond of every chunk back until the next
+ *   chunk (or `done`) shows all of it, then sorts by the full key (`holdBackLastInstant`).
+ */
 export interface StreamChunk {
   /** In `order`. May include events outside the window or at/before `after`: the timeline drops them. */
   events: readonly EventRecord[];

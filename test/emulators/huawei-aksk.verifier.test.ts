@@ -12,7 +12,7 @@ import {
 } from '../../src/emulators/huawei/huawei-aksk.verifier.js';
 import { signForTest } from './support/huawei-test.signer.js';
 
-// docs/vendors/huawei-cloud.md test vector, from the official Node SDK core.
+// docs/vendors/huawei-modelarts.md, "Auth and signing" test vector, from the official Node SDK core.
 const VECTOR_TIME = Date.UTC(2024, 0, 1, 0, 0, 0);
 const VECTOR_SIGNATURE = '622c32950d3b67f40bdd41fc5960e6ae233d83e7744f9285c135c899082b1742';
 const keys: Record<string, string> = { AKEXAMPLE: 'SKEXAMPLE' };

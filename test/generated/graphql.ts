@@ -24,7 +24,9 @@ export type DeploymentServiceStatus =
 export type EventFilter = {
   /** Exact match on actor. */
   actor?: string | null | undefined;
+  /** Events of these kinds. */
   kinds?: Array<EventKind> | null | undefined;
+  /** Events with these outcomes. */
   outcomes?: Array<EventOutcome> | null | undefined;
   /** Exact match on resource. */
   resource?: string | null | undefined;
@@ -36,33 +38,48 @@ export type EventFilter = {
   sources?: Array<string> | null | undefined;
   /** Inclusive upper bound of occurredAt. */
   until?: string | null | undefined;
+  /** Events of these vendors. */
   vendors?: Array<Vendor> | null | undefined;
 };
 
-/** Which upstream log an event comes from. */
+/** Which upstream log an event comes from: one per vendor module. */
 export type EventKind =
+  /** BlueKing bk-repo audit (operation) logs. */
   | 'AUDIT'
+  /** Huawei Cloud ModelArts real-time service (deployment) events. */
   | 'DEPLOYMENT'
+  /** Huawei Cloud HSS container-image operation logs. */
   | 'IMAGE'
+  /** Huawei Cloud CSMS secret event notifications (rotation, expiry, deletion). */
   | 'SECRET_NOTIFICATION'
+  /** Tencent Cloud CCR trigger logs: a trigger that an image push fired. */
   | 'TRIGGER';
 
 /** Whether what the event records worked, normalised per vendor (see each type for its rule). */
 export type EventOutcome =
+  /** It failed. */
   | 'FAILURE'
+  /** It worked. */
   | 'SUCCESS'
+  /** The upstream does not say. */
   | 'UNKNOWN';
 
 /** By `occurredAt`; DESC is newest first. */
 export type SortDirection =
+  /** Oldest first. */
   | 'ASC'
+  /** Newest first. */
   | 'DESC';
 
 /** How a source fared in one page of `events`. */
 export type SourceState =
+  /** Nothing came back from this source. */
   | 'FAILED'
+  /** Every stream answered. */
   | 'OK'
+  /** Some streams failed; the others' events are in the page. */
   | 'PARTIAL'
+  /** The filter rules the source out: no upstream call was made for it. */
   | 'SKIPPED';
 
 export type TriggerLogOrderBy =
@@ -70,9 +87,13 @@ export type TriggerLogOrderBy =
   | 'REPO_NAME'
   | 'TRIGGER_NAME';
 
+/** Who runs the upstream. */
 export type Vendor =
+  /** BlueKing (Tencent's open-source DevOps platform). */
   | 'BLUEKING'
+  /** Huawei Cloud. */
   | 'HUAWEI_CLOUD'
+  /** Tencent Cloud. */
   | 'TENCENT_CLOUD';
 
 export type AuditLogsQueryVariables = Exact<{

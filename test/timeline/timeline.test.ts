@@ -75,6 +75,7 @@ class FakeSource implements EventSource {
     return {
       key: `${this.name}/${spec.key}`,
       sourceName: this.name,
+      maxPageSize: 1000,
       plan: () => ({ skip: false, upstream: ['since', 'until'] }),
       open(query: StreamQuery) {
         const matching = spec.events

@@ -96,6 +96,7 @@ const pages = new PageMemo<LogEntry[], AuditEventRecord, RecordNumbering>();
 class LogStream implements Stream {
   readonly key: string;
   readonly sourceName: string;
+  readonly maxPageSize = MAX_PAGE_SIZE;
 
   constructor(
     private readonly session: BkRepoSession,
@@ -122,7 +123,7 @@ class LogStream implements Stream {
   }
 
   open(query: StreamQuery): StreamReader {
-    const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(query.want, 1));
+    const pageSize = query.want;
     const scopePrefix = this.session.source.scope.resourceKeyPrefix;
     const params: ListLogsParams = {
       projectId: this.ref.projectId,

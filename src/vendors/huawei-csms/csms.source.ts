@@ -81,6 +81,8 @@ export class CsmsSession implements SourceSession {
 class NotificationRecordStream implements Stream {
   readonly key: string;
   readonly sourceName: string;
+  /** Pages are cut from the source's copy, not asked of the upstream: any size serves. */
+  readonly maxPageSize = Number.POSITIVE_INFINITY;
 
   constructor(private readonly session: CsmsSession) {
     this.key = csmsStreamKey(session.source.name);
@@ -108,7 +110,7 @@ class NotificationRecordStream implements Stream {
   open(query: StreamQuery): StreamReader {
     const ascending = query.order === SortDirection.ASC;
     const window: EventFilter = { ...query.filter, since: query.since, until: query.until };
-    const size = Math.max(query.want, 1);
+    const size = query.want;
     let read: Iterator<SecretNotificationEventRecord> | undefined;
     let upNext: IteratorResult<SecretNotificationEventRecord>;
     const take = (): StreamChunk => {

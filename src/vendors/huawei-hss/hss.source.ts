@@ -92,6 +92,7 @@ export class HssSession implements SourceSession {
 class HssImageEventStream implements Stream {
   readonly key: string;
   readonly sourceName: string;
+  readonly maxPageSize = HSS_LIMITS.maxLimit;
   private readonly fixed: FixedFilters;
 
   constructor(private readonly session: HssSession) {
@@ -125,7 +126,7 @@ class HssImageEventStream implements Stream {
   open(query: StreamQuery): StreamReader {
     const ascending = query.order === SortDirection.ASC;
     const { since: startTime, until: endTime } = keysetWindow(query);
-    const pushed = this.plan(query.filter).upstream;
+    const pushed = query.plan.upstream;
     const params: ListImageEventsParams = {
       ...this.fixed,
       ...(pushed.includes('actor') ? { userName: query.filter.actor } : {}),
@@ -133,7 +134,7 @@ class HssImageEventStream implements Stream {
       startTime,
       endTime,
     };
-    const limit = Math.min(HSS_LIMITS.maxLimit, Math.max(query.want, 1));
+    const limit = query.want;
     if (startTime !== undefined && startTime > endTime) {
       return { next: () => Promise.resolve({ events: [], done: true, total: 0 }) };
     }

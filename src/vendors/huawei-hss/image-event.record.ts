@@ -2,7 +2,7 @@ import type { EventRecord } from '../../model/event.model.js';
 import { HUAWEI_CLOUD } from '../huawei/huawei-cloud.vendor.js';
 
 /** The kind of event this vendor module adds to the schema's EventKind. */
-export const IMAGE_KIND = { name: 'IMAGE', description: 'Huawei Cloud HSS container-image security logs.' } as const;
+export const IMAGE_KIND = { name: 'IMAGE', description: 'Huawei Cloud HSS container-image operation logs.' } as const;
 
 export { HUAWEI_CLOUD };
 

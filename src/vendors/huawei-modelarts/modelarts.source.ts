@@ -142,6 +142,7 @@ const pages = new PageMemo<ServiceEvents, DeploymentEventRecord, EventNumbering>
 class ServiceEventStream implements Stream {
   readonly key: string;
   readonly sourceName: string;
+  readonly maxPageSize = MAX_PAGE;
 
   constructor(
     private readonly session: ModelArtsSession,
@@ -168,7 +169,7 @@ class ServiceEventStream implements Stream {
 
   open(query: StreamQuery): StreamReader {
     const eventType = eventTypeFor(query.filter.outcomes);
-    const limit = Math.min(MAX_PAGE, Math.max(query.want, 1));
+    const limit = query.want;
     return readWindowByPages({
       order: query.order,
       window: keysetWindow(query),

@@ -132,6 +132,7 @@ const pages = new PageMemo<TriggerLog, TriggerEventRecord, TriggerLogNumbering>(
 class TriggerLogStream implements Stream {
   readonly key: string;
   readonly sourceName: string;
+  readonly maxPageSize = MAX_STREAM_PAGE;
 
   constructor(
     private readonly session: TencentCcrSession,
@@ -170,7 +171,7 @@ class TriggerLogStream implements Stream {
       order: ascending ? 'asc' : 'desc',
       ...(from !== undefined ? { from } : {}),
       ...(to !== undefined ? { to } : {}),
-      pageSize: Math.min(MAX_STREAM_PAGE, Math.max(1, query.want)),
+      pageSize: query.want,
       maxPageSize: MAX_STREAM_PAGE,
       list: (params) => this.session.listTriggerLog(params),
       timeOf: this.session.timeOf,

@@ -1,7 +1,7 @@
 import type { EventRecord } from '../../model/event.model.js';
 
 /** The kind of event this vendor module adds to the schema's EventKind. */
-export const TRIGGER_KIND = { name: 'TRIGGER', description: 'Tencent Cloud CCR trigger logs: a webhook trigger fired by an image push.' } as const;
+export const TRIGGER_KIND = { name: 'TRIGGER', description: 'Tencent Cloud CCR trigger logs: a trigger that an image push fired.' } as const;
 
 /** This vendor, in the schema's Vendor. */
 export const TENCENT_CLOUD = { name: 'TENCENT_CLOUD', description: "Tencent Cloud." } as const;

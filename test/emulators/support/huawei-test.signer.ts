@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 
 /**
  * A small SDK-HMAC-SHA256 signer for the emulator tests, written apart from both the
- * emulator's verifier and the product's client signer (docs/vendors/huawei-cloud.md), so a mistake in one
+ * emulator's verifier and the product's client signer (docs/vendors/huawei-modelarts.md, "Auth and signing"), so a mistake in one
  * of them shows up as a 401 here instead of being shared.
  */
 

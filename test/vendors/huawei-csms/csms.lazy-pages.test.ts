@@ -59,7 +59,7 @@ const RECORDS: CsmsRecord[] = [
 ];
 
 /** The former, eager reader: every record mapped and sorted, then filtered and paged. */
-function eagerChunks(records: readonly CsmsRecord[], query: StreamQuery): StreamChunk[] {
+function eagerChunks(records: readonly CsmsRecord[], query: Omit<StreamQuery, 'plan'>): StreamChunk[] {
   const numbering = new RecordNumbering();
   const sorted = records
     .map((r) => toSecretNotificationEvent(SOURCE, r, numbering))
@@ -84,9 +84,9 @@ function sourceServing(records: readonly CsmsRecord[]): CsmsSource {
   return source;
 }
 
-async function lazyChunks(source: CsmsSource, query: StreamQuery): Promise<StreamChunk[]> {
+async function lazyChunks(source: CsmsSource, query: Omit<StreamQuery, 'plan'>): Promise<StreamChunk[]> {
   const [stream] = await source.openSession().streams();
-  const reader = stream!.open(query);
+  const reader = stream!.open({ ...query, plan: stream!.plan(query.filter) });
   const chunks = [await reader.next()];
   while (!chunks[chunks.length - 1]!.done && chunks.length < 100) chunks.push(await reader.next());
   return chunks;
@@ -128,7 +128,7 @@ describe('CSMS pages mapped lazily', () => {
           for (const window of windows)
             for (const after of cursors)
               for (const want of [1, 2, 3, 50]) {
-                const query: StreamQuery = { order, ...window, filter, want, ...(after ? { after } : {}) };
+                const query: Omit<StreamQuery, 'plan'> = { order, ...window, filter, want, ...(after ? { after } : {}) };
                 const lazy = await lazyChunks(source, query);
                 const eager = eagerChunks(records, query);
                 const ids = (chunks: StreamChunk[]) => chunks.map((c) => ({ ids: c.events.map((e) => e.id), done: c.done, total: c.total }));
@@ -160,7 +160,7 @@ describe('CSMS pages mapped lazily', () => {
     const parse = vi.spyOn(JSON, 'parse');
     const page = async () => {
       const [stream] = await source.openSession().streams();
-      return stream!.open({ order: SortDirection.DESC, until: T + 1000, filter: {}, want: 10 }).next();
+      return stream!.open({ order: SortDirection.DESC, until: T + 1000, filter: {}, want: 10, plan: stream!.plan({}) }).next();
     };
     const first = await page();
     expect(first).toMatchObject({ total: 500, done: false });

@@ -48,7 +48,7 @@ afterEach(async () => {
 });
 
 describe('HuaweiIamTokenProvider', () => {
-  it('asks IAM with the password body of docs/vendors/huawei-cloud.md and returns X-Subject-Token', async () => {
+  it('asks IAM with the password body of docs/vendors/huawei-modelarts.md, "Auth and signing" and returns X-Subject-Token', async () => {
     server = await startTestServer((_req, res, i) => issueToken(res, `token-${i}`, T0, 24 * 3600_000));
     const provider = new HuaweiIamTokenProvider({ sourceName: 'ma', policy, credentials: credentials(server), now: () => T0 });
 

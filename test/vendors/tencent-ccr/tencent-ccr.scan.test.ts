@@ -134,14 +134,14 @@ describe('TriggerLogScan over the emulator', () => {
     const [stream] = (await session.streams()).filter((s) => s.key === `ccr/${REPO}`);
     const until = Date.UTC(2025, 0, 15);
     for (const order of [SortDirection.ASC, SortDirection.DESC]) {
-      const whole = await stream!.open({ order, until, filter: {}, want: 21 }).next();
+      const whole = await stream!.open({ order, until, filter: {}, want: 21, plan: stream!.plan({}) }).next();
       expect(whole.total).toBe(all.length);
-      const windowed = await stream!.open({ order, until, since: until - 86_400_000 * 30, filter: { since: until - 86_400_000 * 30 }, want: 21 }).next();
+      const windowed = await stream!.open({ order, until, since: until - 86_400_000 * 30, filter: { since: until - 86_400_000 * 30 }, want: 21, plan: stream!.plan({ since: until - 86_400_000 * 30 }) }).next();
       expect(windowed.total).toBeNull();
     }
     // a snapshot older than the newest records: desc knows how many it skipped
     const older = ms(all[all.length - 11]!);
-    const desc = await stream!.open({ order: SortDirection.DESC, until: older, filter: {}, want: 5 }).next();
+    const desc = await stream!.open({ order: SortDirection.DESC, until: older, filter: {}, want: 5, plan: stream!.plan({}) }).next();
     expect(desc.total).toBe(all.filter((l) => ms(l) <= older).length);
   });
 });

@@ -7,7 +7,7 @@ import { tencentSource } from '../helpers/tencent.js';
 import { oracleEvents, oracleKey, walkedKey, WALK_QUERY, type Order, type Scope, type WalkPage } from '../helpers/timeline-oracle.js';
 
 /*
- * Snapshot consistency inside ONE page request (docs/api.md, "Snapshot"; the issue: "Events that
+ * Snapshot consistency inside ONE page request (docs/api.md, "Snapshots"; the issue: "Events that
  * arrive upstream while a client pages are neither duplicated nor skipped, nor do they shift
  * the pages of offset-based upstreams"). snapshot.integration.test.ts appends between page
  * requests; here records land between two upstream calls of the same stream, while the
@@ -30,7 +30,7 @@ import { oracleEvents, oracleKey, walkedKey, WALK_QUERY, type Order, type Scope,
  *   in one of them.
  *
  * The page must hold no id or record twice and nothing newer than `asOf`; without the late
- * arrivals (whether one appears is unspecified, docs/api.md, "Snapshot"), it must be exactly the
+ * arrivals (whether one appears is unspecified, docs/api.md, "Snapshots"), it must be exactly the
  * brute-force answer from the data as it was when the page began, from its first event on,
  * none skipped, and the very events (same ids, same order) that the same request gives
  * when nothing arrives; and the whole page must be in the total order (occurredAt, id: one

@@ -17,7 +17,7 @@ import {
 } from '../helpers/timeline-oracle.js';
 
 /*
- * Snapshot consistency (docs/api.md, "Snapshot"): the first page pins `asOf`, and a walk reads the
+ * Snapshot consistency (docs/api.md, "Snapshots"): the first page pins `asOf`, and a walk reads the
  * timeline as it was then, while every upstream keeps receiving events between the page
  * requests. Appended are, after every page and in every emulator:
  * - events newer than `asOf`: never in the walk, and they must not shift it;

@@ -22,7 +22,7 @@ import {
 /*
  * Property: for any data set and any walk (page size, direction, order, filter), walking the
  * whole `events` connection gives exactly the brute-force answer: every event of every
- * emulator, normalised by the README's rules, filtered and sorted. The real server, the real
+ * emulator, normalised by the documented rules (docs/api.md), filtered and sorted. The real server, the real
  * sources and the real emulators, over loopback HTTP.
  *
  * One stack per data set, several walks on it. The emulators are seeded by fast-check and
@@ -111,8 +111,8 @@ describe('events: a whole walk equals the brute-force answer (property)', () => 
           const scope = scopeOf(stack.emulators);
           const all = oracleEvents(stack.emulators, scope);
 
-          // The unfiltered walk first: it must equal the oracle, and it gives what the README
-          // does not define (summaries, for `search`) and the order among ties.
+          // The unfiltered walk first: it must equal the oracle, and it gives what the docs do
+          // not define (summaries, for `search`) and the order among ties.
           const base = await walk(stack, { order: reference.order, pageSize: reference.pageSize, direction: 'forward' });
           expect(diffAgainstOracle(base.events, all, reference.order), 'the unfiltered walk').toEqual([]);
           expect(base.pages[0]!.totalCount).toBe(all.length);
@@ -133,7 +133,7 @@ describe('events: a whole walk equals the brute-force answer (property)', () => 
             const sign = choice.order === reference.order ? 1 : -1;
             expect(positions.every((p, i) => i === 0 || sign * (p! - positions[i - 1]!) > 0), `${label}: tie order`).toBe(true);
             expect(result.events.every((e) => summaryOf.get(e.id) === e.summary), `${label}: summaries`).toBe(true);
-            // Exact, or null only where a source applies a filter field locally (README).
+            // Exact, or null only where a source applies a filter field locally (docs/api.md).
             const total = result.pages[0]!.totalCount;
             const local = result.pages[0]!.sources.some((s) => s.localFilters.length > 0);
             if (total !== null || !local) expect(total, `${label}: totalCount`).toBe(expected.length);

@@ -1,11 +1,13 @@
 import type { EventKind, EventRecord, Vendor } from '../model/event.model.js';
+import type { UpstreamCallCounts } from '../upstream/upstream.calls.js';
 import type { Stream } from './stream.js';
 
 /**
  * One configured source: one vendor account, region and scope. Long-lived: it owns the
  * upstream client, and with it the IAM token, the concurrency limit and the cache. Upstream
- * calls are counted by the upstream core (src/upstream/upstream.scope.ts), not here, so that
- * an answer shared within a request or served from the cache is not counted as a call.
+ * calls are counted by the upstream core, on the tally the timeline hands down with each
+ * read, not here, so that an answer shared within a request or served from the cache is not
+ * counted as a call.
  */
 export interface EventSource {
   readonly name: string;
@@ -18,8 +20,11 @@ export interface EventSource {
 
 export interface SourceSession {
   readonly source: EventSource;
-  /** The streams the source expands into; may call the upstream (e.g. a service list). */
-  streams(): Promise<Stream[]>;
+  /**
+   * The streams the source expands into; may call the upstream (e.g. a service list), and
+   * then hands `calls`, the page's tally, to that call.
+   */
+  streams(calls: UpstreamCallCounts): Promise<Stream[]>;
   /** The event whose id `events` gave, or null when it is not (or no longer) upstream. */
   findEvent(naturalId: readonly unknown[]): Promise<EventRecord | null>;
 }

@@ -6,7 +6,7 @@ import { clampWant, holdBackLastInstant, inTotalOrder, RepeatFilter } from './re
 import type { EventKey, Stream, StreamChunk, StreamPlan, StreamPosition, StreamQuery, StreamReader } from './stream.js';
 
 /** The part of a stream query that stays the same for every read of a page. */
-export type LaneQuery = Pick<StreamQuery, 'order' | 'since' | 'until' | 'filter'>;
+export type LaneQuery = Pick<StreamQuery, 'order' | 'since' | 'until' | 'filter' | 'calls'>;
 
 export interface LaneOptions {
   stream: Stream;
@@ -156,6 +156,7 @@ export class Lane {
       want: clampWant(want, this.stream),
       ...(resume === undefined ? {} : { resume }),
       plan: this.plan,
+      calls: this.query.calls,
     });
   }
 

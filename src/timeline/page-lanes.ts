@@ -1,3 +1,4 @@
+import type { UpstreamCallCounts } from '../upstream/upstream.calls.js';
 import { UpstreamError } from '../upstream/upstream.errors.js';
 import { lagOf } from './cursor.js';
 import type { FilterField } from './event-filter.js';
@@ -28,15 +29,16 @@ export interface PageLanes {
 
 /**
  * Expands the selected sources into streams, asks each its plan and opens a lane for each
- * stream that could match. Opening reads nothing yet: the merge does.
+ * stream that could match. Opening reads nothing yet: the merge does. `calls` is the page's
+ * tally, handed to the listing and to every read.
  */
-export async function openLanes(plan: PagePlan, readPlan: ReadPlan | undefined): Promise<PageLanes> {
+export async function openLanes(plan: PagePlan, readPlan: ReadPlan | undefined, calls: UpstreamCallCounts): Promise<PageLanes> {
   // Stream expansion may call the upstream (a service list): all sources at once.
   const failedSources: string[] = [];
   const expanded = await Promise.all(
     plan.selected.map(async (session) => {
       try {
-        return { session, streams: await session.streams(), error: null };
+        return { session, streams: await session.streams(calls), error: null };
       } catch (error) {
         if (!(error instanceof UpstreamError)) throw error;
         failedSources.push(session.source.name);
@@ -59,7 +61,7 @@ export async function openLanes(plan: PagePlan, readPlan: ReadPlan | undefined):
       const lane = new Lane({
         stream,
         plan: streamPlan,
-        query: { order: plan.readOrder, since: plan.filter.since, until: plan.window.until, filter: plan.filter },
+        query: { order: plan.readOrder, since: plan.filter.since, until: plan.window.until, filter: plan.filter, calls },
         window: plan.window,
         start: lag === undefined ? plan.cursor?.key : (lag ?? undefined),
         startedBehind: lag !== undefined,

@@ -1,4 +1,5 @@
 import { SortDirection, type EventRecord } from '../model/event.model.js';
+import type { UpstreamCallCounts } from '../upstream/upstream.calls.js';
 import type { EventFilter, FilterField } from './event-filter.js';
 
 /**
@@ -64,6 +65,12 @@ export interface StreamQuery {
   resume?: StreamPosition;
   /** What `plan(filter)` answered for this page: what the stream pushes upstream. */
   plan: StreamPlan;
+  /**
+   * The page's tally: the stream hands it to every upstream call it makes for this query, so
+   * that the page learns how many real calls each source made and until when every answer
+   * it used may serve (how long the page may be kept).
+   */
+  calls: UpstreamCallCounts;
 }
 
 /**

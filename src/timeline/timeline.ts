@@ -1,7 +1,7 @@
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import type { SourceSession } from './event-source.js';
 import { objectTag } from '../upstream/object-tag.js';
-import { countUpstreamCalls, UpstreamCallCounts } from '../upstream/upstream.scope.js';
+import { UpstreamCallCounts } from '../upstream/upstream.calls.js';
 import type { CursorCodec } from './cursor.js';
 import { canonicalFilter } from './event-filter.js';
 import { merge } from './merge.js';
@@ -62,14 +62,16 @@ export class Timeline {
   /**
    * `SourceReport.upstreamCalls` counts the real calls this page started: an answer shared
    * with another page of the same request (three panels over the same sources) counts on
-   * the page that asked first, and a cache hit, or a kept page, counts nowhere.
+   * the page that asked first, and a cache hit, or a kept page, counts nowhere. The page
+   * learns them, and how long its answers may serve, from the one tally it hands to every
+   * stream listing and read.
    */
   async page(request: TimelineRequest, sessions: SourceSession[], now = Date.now()): Promise<TimelinePage> {
     const key = this.pageKey(request, sessions, now);
     const kept = (await this.pages.get(key)) ?? (await this.building.get(key));
     if (kept) return { ...kept, sources: kept.sources.map((report) => ({ ...report, upstreamCalls: 0 })) };
     const calls = new UpstreamCallCounts();
-    const building = countUpstreamCalls(calls, () => this.read(request, sessions, now, calls));
+    const building = this.read(request, sessions, now, calls);
     // Identical pages asked while this one is being built (a dashboard's panels refreshing
     // together) wait for it instead of building it again.
     this.building.set(key, building);
@@ -97,7 +99,7 @@ export class Timeline {
   /** One page, in four steps: plan it, open a lane per stream, merge the lanes, report. */
   private async read(request: TimelineRequest, sessions: SourceSession[], now: number, calls: UpstreamCallCounts): Promise<TimelinePage> {
     const plan = planPage(request, sessions, this.cursors, now);
-    const opened = await openLanes(plan, this.readPlan);
+    const opened = await openLanes(plan, this.readPlan, calls);
     const emitted = await merge(opened.lanes, plan.limit, {
       order: plan.readOrder,
       after: plan.cursor?.key,

@@ -21,7 +21,8 @@ import type { z } from 'zod';
 import type { UpstreamPolicy } from './upstream.policy.js';
 import { UpstreamError, codeForStatus, type UpstreamErrorCode } from './upstream.errors.js';
 import { objectTag } from './object-tag.js';
-import { bindToScope, currentRequestScope, currentTallies } from './upstream.scope.js';
+import type { UpstreamCallCounts } from './upstream.calls.js';
+import { currentRequestScope, runInRequestScope, type UpstreamRequestScope } from './upstream.scope.js';
 import { buildQueryString, parseRetryAfter } from './upstream.url.js';
 
 /**
@@ -231,8 +232,11 @@ export abstract class UpstreamClient {
    * just before it is sent. Signing belongs here: a signature and its timestamp are then
    * fresh on each retry (Huawei refuses more than 15 minutes of skew, Tencent refuses a
    * replayed nonce) and never reach `cacheKeyFor`, which sees the unsigned request.
+   *
+   * `calls` is the tally of the call being sent: an upstream call the hook makes for it (an
+   * IAM token request) is handed it, so that it counts for the reader that needed it.
    */
-  protected willSendRequest(_request: PreparedRequest): Promise<void> | void {}
+  protected willSendRequest(_request: PreparedRequest, _calls: UpstreamCallCounts | undefined): Promise<void> | void {}
 
   /**
    * Key for the per-request deduplication and the cross-request cache: method, URL and body of the unsigned request, so two
@@ -272,9 +276,13 @@ export abstract class UpstreamClient {
   // ---------------------------------------------------------------------------------------
   // Requests
 
-  /** Sends a request through the policies and validates the JSON answer with `schema`. */
-  protected async request<T>(request: UpstreamRequest, schema: z.ZodType<T>): Promise<T> {
-    return (await this.requestWithResponse(request, schema)).data;
+  /**
+   * Sends a request through the policies and validates the JSON answer with `schema`.
+   * `calls`, the tally of the reader asking (a timeline page), gets the call if it is a real
+   * one, and how long the answer may serve in any case; without it only the request counts it.
+   */
+  protected async request<T>(request: UpstreamRequest, schema: z.ZodType<T>, calls?: UpstreamCallCounts): Promise<T> {
+    return (await this.requestWithResponse(request, schema, calls)).data;
   }
 
   /**
@@ -287,22 +295,28 @@ export abstract class UpstreamClient {
    * success is cached; a failure reaches every caller that shared the call, and the next
    * request asks again.
    */
-  protected async requestWithResponse<T>(request: UpstreamRequest, schema: z.ZodType<T>): Promise<UpstreamResponse<T>> {
+  protected async requestWithResponse<T>(
+    request: UpstreamRequest,
+    schema: z.ZodType<T>,
+    calls?: UpstreamCallCounts,
+  ): Promise<UpstreamResponse<T>> {
+    const scope = currentRequestScope();
     let response: UpstreamResponse<T>;
     if (!this.isCacheable(request)) {
-      response = (await this.send(request, schema)).response;
+      response = (await this.send(request, schema, calls, scope)).response;
     } else {
       // The schema is part of the key: two callers validating one URL differently must not
       // receive each other's parsed answer.
       const key = `${this.cacheKeyFor(request)}\n${objectTag(schema)}`;
-      const answer = () => this.cachedOrSent(key, request, schema);
-      const scope = currentRequestScope();
-      response = await (scope ? (scope.load(this, key, answer) as Promise<UpstreamResponse<T>>) : answer());
+      // A shared call is sent for the first asker's tally, which the scope keeps with the load.
+      const answer = (first: UpstreamCallCounts | undefined) => this.cachedOrSent(key, request, schema, first, scope);
+      response = await (scope ? (scope.load(this, key, calls, answer) as Promise<UpstreamResponse<T>>) : answer(calls));
     }
     // Every caller notes how long what it was given may serve, shared or cached alike, so
     // that what is built from it (a timeline page) is kept no longer than the answer may be.
     const servableUntil = response.receivedAt + Math.max(this.ttlOf(request), 0) * 1000;
-    for (const tally of currentTallies()) tally.answered(this.sourceName, servableUntil);
+    calls?.answered(this.sourceName, servableUntil);
+    scope?.calls.answered(this.sourceName, servableUntil);
     return response;
   }
 
@@ -315,15 +329,21 @@ export abstract class UpstreamClient {
     return this.isCacheable(request) ? (request.cacheTtlSeconds ?? this.cacheTtlSeconds) : 0;
   }
 
-  private async cachedOrSent<T>(key: string, request: UpstreamRequest, schema: z.ZodType<T>): Promise<UpstreamResponse<T>> {
+  private async cachedOrSent<T>(
+    key: string,
+    request: UpstreamRequest,
+    schema: z.ZodType<T>,
+    calls: UpstreamCallCounts | undefined,
+    scope: UpstreamRequestScope | undefined,
+  ): Promise<UpstreamResponse<T>> {
     const ttl = this.ttlOf(request);
-    if (ttl <= 0) return (await this.send(request, schema)).response;
+    if (ttl <= 0) return (await this.send(request, schema, calls, scope)).response;
     const hit = await this.cache.get(key);
     if (hit) return hit.response as UpstreamResponse<T>;
     const pending = this.pendingAnswers.get(key);
     if (pending) return pending as Promise<UpstreamResponse<T>>;
     const call = (async () => {
-      const { response, size } = await this.send(request, schema);
+      const { response, size } = await this.send(request, schema, calls, scope);
       await this.cache.set(key, { response, size }, { ttl });
       return response;
     })();
@@ -335,12 +355,17 @@ export abstract class UpstreamClient {
     }
   }
 
-  /** One real call, through the policies: the only place that talks to the upstream. */
-  private async send<T>(request: UpstreamRequest, schema: z.ZodType<T>): Promise<{ response: UpstreamResponse<T>; size: number }> {
+  /**
+   * One real call, through the policies: the only place that talks to the upstream. It
+   * counts for `calls`, the tally of the reader that started it, and for `scope`, its request.
+   */
+  private async send<T>(
+    request: UpstreamRequest,
+    schema: z.ZodType<T>,
+    calls: UpstreamCallCounts | undefined,
+    scope: UpstreamRequestScope | undefined,
+  ): Promise<{ response: UpstreamResponse<T>; size: number }> {
     const started = performance.now();
-    // Taken now: a call that waits for a bulkhead slot resumes in whatever context freed
-    // the slot, possibly another request's.
-    const tallies = currentTallies();
     let counted = false;
     let size = 0;
     let attempts = 0;
@@ -353,12 +378,13 @@ export abstract class UpstreamClient {
       const prepared = this.prepare(request);
       const raw = await this.bulkheadPolicy
         .execute(
-          // Bound to this call's context, so that what `willSendRequest` calls (an IAM token
-          // request) counts for this request even when the slot was freed by another.
-          bindToScope(async () => {
+          // Run in this call's request: a call that waited for a slot resumes in the context of
+          // whichever call freed it, and what `willSendRequest` starts (an IAM token request)
+          // belongs to this request, not to that one.
+          () => runInRequestScope(scope, async () => {
             // Signed inside the slot, so that time spent queueing does not age the signature.
             try {
-              await this.willSendRequest(prepared);
+              await this.willSendRequest(prepared, calls);
             } catch (error) {
               if (typeof error === 'object' && error !== null) this.preparationFailures.add(error);
               throw error;
@@ -369,7 +395,8 @@ export abstract class UpstreamClient {
             // that failed before anything was sent (its IAM token refused) is not counted.
             if (!counted) {
               counted = true;
-              for (const tally of tallies) tally.add(this.sourceName);
+              calls?.add(this.sourceName);
+              scope?.calls.add(this.sourceName);
             }
             return this.exchange(prepared);
           }),

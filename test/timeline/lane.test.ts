@@ -6,6 +6,7 @@ import { Lane } from '../../src/timeline/lane.js';
 import { pageWant, readOnWant } from '../../src/timeline/read-contract.js';
 import type { Stream, StreamChunk } from '../../src/timeline/stream.js';
 import { SourceState, Timeline, type TimelinePage } from '../../src/timeline/timeline.js';
+import { UpstreamCallCounts } from '../../src/upstream/upstream.calls.js';
 import { HistoryStream, MemorySource, record, ScriptedStream, unavailable } from './memory-stream.js';
 
 /*
@@ -19,7 +20,7 @@ function laneOver(stream: Stream, order = SortDirection.ASC, want = 10): Lane {
   return new Lane({
     stream,
     plan: stream.plan({}),
-    query: { order, since: undefined, until: UNTIL, filter: {} },
+    query: { order, since: undefined, until: UNTIL, filter: {}, calls: new UpstreamCallCounts() },
     window: { until: UNTIL },
     start: undefined,
     startedBehind: false,

@@ -1,6 +1,7 @@
 import { SortDirection, type EventRecord } from '../../src/model/event.model.js';
 import type { EventSource, SourceSession } from '../../src/timeline/event-source.js';
 import { keysetWindow, type Stream, type StreamChunk, type StreamPlan, type StreamQuery, type StreamReader } from '../../src/timeline/stream.js';
+import type { UpstreamCallCounts } from '../../src/upstream/upstream.calls.js';
 import { UpstreamError } from '../../src/upstream/upstream.errors.js';
 
 /*
@@ -93,6 +94,11 @@ export class HistoryStream extends RecordingStream {
   failOn = new Set<number>();
   /** Runs before each call, with its number: to add records while a read is under way. */
   beforeCall: ((call: number) => void) | undefined;
+  /**
+   * When set, each call is counted on the query's tally as the upstream core counts a real
+   * call, and a successful one may serve this many ms; unset, the stream counts nothing.
+   */
+  servesForMs: number | undefined;
 
   constructor(sourceName: string, name: string, options: { times?: number[]; maxPageSize?: number } = {}) {
     super(sourceName, name, options.maxPageSize ?? 1000);
@@ -117,7 +123,9 @@ export class HistoryStream extends RecordingStream {
       next: async () => {
         this.calls += 1;
         this.beforeCall?.(this.calls);
+        if (this.servesForMs !== undefined) query.calls.add(this.sourceName);
         if (this.failOn.has(this.calls)) throw unavailable(this.sourceName);
+        if (this.servesForMs !== undefined) query.calls.answered(this.sourceName, Date.now() + this.servesForMs);
         const window = keysetWindow(query);
         const ascending = query.order === SortDirection.ASC;
         const inWindow = this.history
@@ -137,6 +145,8 @@ export class MemorySource implements EventSource {
   readonly vendor = 'MEMORY';
   readonly endpoint = 'memory:';
   failListing = false;
+  /** The tally each listing was handed, in order. */
+  readonly listings: UpstreamCallCounts[] = [];
 
   constructor(
     readonly name: string,
@@ -146,7 +156,8 @@ export class MemorySource implements EventSource {
   openSession(): SourceSession {
     return {
       source: this,
-      streams: async () => {
+      streams: async (calls) => {
+        this.listings.push(calls);
         if (this.failListing) throw unavailable(this.name);
         return this.streams;
       },

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { UpstreamClient, type UpstreamRequest } from '../../src/upstream/upstream.client.js';
-import { countUpstreamCalls, UpstreamCallCounts, UpstreamRequestScope } from '../../src/upstream/upstream.scope.js';
+import { UpstreamCallCounts } from '../../src/upstream/upstream.calls.js';
+import { UpstreamClient, type PreparedRequest, type UpstreamRequest } from '../../src/upstream/upstream.client.js';
+import { UpstreamRequestScope } from '../../src/upstream/upstream.scope.js';
 import { sendJson, startTestServer, type TestServer } from './test-server.js';
 
 const answerSchema = z.object({ n: z.number() });
@@ -16,8 +17,22 @@ class ScopedClient extends UpstreamClient {
     });
   }
 
-  call(request: Partial<UpstreamRequest> = {}): Promise<{ n: number }> {
-    return this.request({ method: 'GET', path: '/things', ...request }, answerSchema);
+  call(request: Partial<UpstreamRequest> = {}, calls?: UpstreamCallCounts): Promise<{ n: number }> {
+    return this.request({ method: 'GET', path: '/things', ...request }, answerSchema, calls);
+  }
+}
+
+/** Asks `tokens` for a token before every attempt, as a Huawei IAM-token source does. */
+class TokenAuthClient extends ScopedClient {
+  constructor(
+    baseUrl: string,
+    private readonly tokens: ScopedClient,
+  ) {
+    super(baseUrl);
+  }
+
+  protected override async willSendRequest(_request: PreparedRequest, calls: UpstreamCallCounts | undefined): Promise<void> {
+    await this.tokens.call({ method: 'POST', path: '/token', body: '{}', idempotent: true, cacheable: false }, calls);
   }
 }
 
@@ -75,11 +90,42 @@ describe('the request scope', () => {
     const scope = new UpstreamRequestScope();
     const panelA = new UpstreamCallCounts();
     const panelB = new UpstreamCallCounts();
-    await scope.run(() =>
-      Promise.all([countUpstreamCalls(panelA, () => client.call()), countUpstreamCalls(panelB, () => client.call())]),
-    );
+    await scope.run(() => Promise.all([client.call({}, panelA), client.call({}, panelB)]));
     expect(requests).toHaveLength(3);
     expect([panelA.of('scoped'), panelB.of('scoped'), scope.calls.of('scoped')]).toEqual([1, 0, 1]);
+    // The shared answer still tells the second asker how long it may serve.
+    expect(panelB.servableUntil('scoped')).toBe(panelA.servableUntil('scoped'));
+    expect(panelB.servableUntil('scoped')).toBeDefined();
+  });
+
+  it('counts nothing on a tally that was not handed to the call', async () => {
+    const { baseUrl } = await upstream();
+    const client = new ScopedClient(baseUrl);
+    const scope = new UpstreamRequestScope();
+    const handed = new UpstreamCallCounts();
+    const bystander = new UpstreamCallCounts();
+    await scope.run(async () => {
+      await client.call({ query: { a: 1 } }, handed);
+      await client.call({ query: { a: 2 } });
+    });
+    expect([handed.of('scoped'), bystander.of('scoped'), scope.calls.of('scoped')]).toEqual([1, 0, 2]);
+    expect(handed.servableUntil('scoped')).toBeDefined();
+    expect(bystander.servableUntil('scoped')).toBeUndefined();
+  });
+
+  it('counts a request made in willSendRequest for the call that needed it, even after waiting for a slot another request freed', async () => {
+    const { baseUrl, requests } = await upstream();
+    const client = new TokenAuthClient(baseUrl, new ScopedClient(baseUrl));
+    const [first, second] = [new UpstreamRequestScope(), new UpstreamRequestScope()];
+    const [panelA, panelB] = [new UpstreamCallCounts(), new UpstreamCallCounts()];
+    // One slot: the second call waits for it and resumes when the first one frees it.
+    await Promise.all([
+      first.run(() => client.call({ query: { a: 1 } }, panelA)),
+      second.run(() => client.call({ query: { a: 2 } }, panelB)),
+    ]);
+    expect(requests).toHaveLength(4);
+    expect([panelA.of('scoped'), panelB.of('scoped')]).toEqual([2, 2]);
+    expect([first.calls.of('scoped'), second.calls.of('scoped')]).toEqual([2, 2]);
   });
 });
 
@@ -102,6 +148,19 @@ describe('the cross-request cache', () => {
     const answers = await Promise.all([1, 2, 3].map(() => new UpstreamRequestScope().run(() => client.call())));
     expect(answers.map((answer) => answer.n)).toEqual([0, 0, 0]);
     expect(requests).toHaveLength(1);
+  });
+
+  it('counts a hit on no tally, and tells it how long the answer may still serve', async () => {
+    const { baseUrl, requests } = await upstream();
+    const client = new ScopedClient(baseUrl, 60);
+    const [cold, warm] = [new UpstreamCallCounts(), new UpstreamCallCounts()];
+    const before = Date.now();
+    await client.call({}, cold);
+    await new UpstreamRequestScope().run(() => client.call({}, warm));
+    expect(requests).toHaveLength(1);
+    expect([cold.of('scoped'), warm.of('scoped')]).toEqual([1, 0]);
+    expect(warm.servableUntil('scoped')).toBe(cold.servableUntil('scoped'));
+    expect(warm.servableUntil('scoped')).toBeGreaterThanOrEqual(before + 60_000);
   });
 
   it('never keeps a failure', async () => {

@@ -1,5 +1,6 @@
 import { IANAZone, type Zone } from 'luxon';
 import type { BkRepoCredentials, BkRepoSourceConfig } from './bkrepo.config.js';
+import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import { UpstreamClient, type PreparedRequest, type UpstreamCallListener } from '../../upstream/upstream.client.js';
 import { UpstreamError, codeForStatus, type UpstreamErrorCode } from '../../upstream/upstream.errors.js';
 import { logListResponseSchema, type LogPage, type LogRecord } from './bkrepo.schemas.js';
@@ -81,9 +82,10 @@ export class BkRepoClient extends UpstreamClient {
    * One page of the log. The request times must be in the server's zone, which only an
    * answer tells; the client writes them in the zone it last learnt (at first the configured
    * one) and, when the answer names another, asks once more in that zone, so that a wrong
-   * configuration costs one extra call instead of a window shifted by hours.
+   * configuration costs one extra call instead of a window shifted by hours. `calls`: the
+   * tally of the reader asking (see `UpstreamClient.request`).
    */
-  async listLogs(params: ListLogsParams): Promise<LogListAnswer> {
+  async listLogs(params: ListLogsParams, calls?: UpstreamCallCounts): Promise<LogListAnswer> {
     const start = params.startTime ?? 0;
     const end = params.endTime ?? this.now();
     let zone = this.serverZone ?? this.configuredZone;
@@ -111,6 +113,7 @@ export class BkRepoClient extends UpstreamClient {
           idempotent: true,
         },
         logListResponseSchema,
+        calls,
       );
       const answered = answerZone(response.headers.get(TIME_ZONE_HEADER), this.configuredZone, this.now());
       if (answered.fromHeader) this.serverZone = answered.zone;

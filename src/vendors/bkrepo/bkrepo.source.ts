@@ -2,6 +2,7 @@ import type { BkRepoSourceConfig } from './bkrepo.config.js';
 import { EventOutcome, SortDirection } from '../../model/event.model.js';
 import { AUDIT_KIND, type AuditEventRecord, BLUEKING } from './audit-event.record.js';
 import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
+import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import { keysetWindow, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { encodeEventId } from '../../timeline/event-id.js';
 import type { EventSource, SourceSession } from '../../timeline/event-source.js';
@@ -83,9 +84,9 @@ export class BkRepoSession implements SourceSession {
     }
   }
 
-  /** The native `auditLogs` query, and every stream page. */
-  listLogs(params: ListLogsParams): Promise<LogListAnswer> {
-    return this.source.client.listLogs(params);
+  /** The native `auditLogs` query, and every stream page (with the page's tally). */
+  listLogs(params: ListLogsParams, calls?: UpstreamCallCounts): Promise<LogListAnswer> {
+    return this.source.client.listLogs(params, calls);
   }
 }
 
@@ -141,7 +142,8 @@ class LogStream implements Stream {
       order: query.order,
       window: { since: window.since ?? 0, until: window.until },
       pageSize,
-      fetch: (window, page) => this.session.listLogs({ ...params, startTime: window.since ?? 0, endTime: window.until, pageNumber: page + 1 }),
+      fetch: (window, page) =>
+        this.session.listLogs({ ...params, startTime: window.since ?? 0, endTime: window.until, pageNumber: page + 1 }, query.calls),
       countOf: (answer) => answer.entries.length,
       totalOf: (answer) => answer.page.totalRecords,
       numbering: () => new RecordNumbering(),

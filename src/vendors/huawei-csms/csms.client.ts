@@ -1,4 +1,5 @@
 import type { CsmsSourceConfig } from './csms.config.js';
+import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import { encodeRfc3986 } from '../../upstream/upstream.url.js';
 import { HuaweiClient, type HuaweiClientOptions } from '../huawei/huawei.client.js';
 import { csmsRecordsSchema, type CsmsRecords } from './csms.schemas.js';
@@ -17,8 +18,8 @@ export class CsmsClient extends HuaweiClient {
     super(config, options);
   }
 
-  /** `GET /v1/{project_id}/csms/notification-records`. */
-  listNotificationRecords(): Promise<CsmsRecords> {
-    return this.request({ method: 'GET', path: `/v1/${encodeRfc3986(this.projectId)}/csms/notification-records` }, csmsRecordsSchema);
+  /** `GET /v1/{project_id}/csms/notification-records`. `calls`: see `UpstreamClient.request`. */
+  listNotificationRecords(calls?: UpstreamCallCounts): Promise<CsmsRecords> {
+    return this.request({ method: 'GET', path: `/v1/${encodeRfc3986(this.projectId)}/csms/notification-records` }, csmsRecordsSchema, calls);
   }
 }

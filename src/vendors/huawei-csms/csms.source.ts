@@ -4,6 +4,7 @@ import { HUAWEI_CLOUD, SECRET_NOTIFICATION_KIND, type SecretNotificationEventRec
 import { matchesFilter, type EventFilter, type FilterField } from '../../timeline/event-filter.js';
 import { keysetWindow, type Stream, type StreamChunk, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { encodeEventId } from '../../timeline/event-id.js';
+import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import type { EventSource, SourceSession } from '../../timeline/event-source.js';
 import { CsmsClient, type CsmsClientOptions } from './csms.client.js';
 import { csmsStreamKey } from './csms.mapper.js';
@@ -46,8 +47,8 @@ export class CsmsSource implements EventSource {
     return new CsmsSession(this);
   }
 
-  async snapshot(): Promise<CsmsSnapshot> {
-    const answer = await this.client.listNotificationRecords();
+  async snapshot(calls?: UpstreamCallCounts): Promise<CsmsSnapshot> {
+    const answer = await this.client.listNotificationRecords(calls);
     let snapshot = this.snapshots.get(answer);
     if (!snapshot) {
       snapshot = new CsmsSnapshot(this.name, answer);
@@ -60,9 +61,12 @@ export class CsmsSource implements EventSource {
 export class CsmsSession implements SourceSession {
   constructor(readonly source: CsmsSource) {}
 
-  /** The records: one call per request at most, and none while the cache holds them. */
-  snapshot(): Promise<CsmsSnapshot> {
-    return this.source.snapshot();
+  /**
+   * The records: one call per request at most, and none while the cache holds them. A
+   * stream passes its page's tally; the native query and `findEvent` pass none.
+   */
+  snapshot(calls?: UpstreamCallCounts): Promise<CsmsSnapshot> {
+    return this.source.snapshot(calls);
   }
 
   streams(): Promise<Stream[]> {
@@ -125,7 +129,7 @@ class NotificationRecordStream implements Stream {
     return {
       next: async (): Promise<StreamChunk> => {
         if (read) return take();
-        const snapshot = await this.session.snapshot();
+        const snapshot = await this.session.snapshot(query.calls);
         const [start, end] = snapshot.groupsWithin(query.since, query.until);
         const total = everyEventMatches(query.filter)
           ? snapshot.count(start, end)

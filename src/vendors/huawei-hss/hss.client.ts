@@ -1,4 +1,5 @@
 import type { HssSourceConfig } from './hss.config.js';
+import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import { encodeRfc3986 } from '../../upstream/upstream.url.js';
 import { HuaweiClient, type HuaweiClientOptions } from '../huawei/huawei.client.js';
 import { hssImageEventPageSchema, type HssImageEventPage } from './hss.schemas.js';
@@ -43,8 +44,8 @@ export class HssClient extends HuaweiClient {
     super(config, options);
   }
 
-  /** `GET /v5/{project_id}/container/image/events`. */
-  listImageEvents(params: ListImageEventsParams = {}): Promise<HssImageEventPage> {
+  /** `GET /v5/{project_id}/container/image/events`. `calls`: see `UpstreamClient.request`. */
+  listImageEvents(params: ListImageEventsParams = {}, calls?: UpstreamCallCounts): Promise<HssImageEventPage> {
     return this.request(
       {
         method: 'GET',
@@ -63,6 +64,7 @@ export class HssClient extends HuaweiClient {
         },
       },
       hssImageEventPageSchema,
+      calls,
     );
   }
 }

@@ -3,6 +3,7 @@ import { EventOutcome, SortDirection } from '../../model/event.model.js';
 import { HUAWEI_CLOUD, IMAGE_KIND, type ImageEventRecord } from './image-event.record.js';
 import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
 import { keysetWindow, type Stream, type StreamChunk, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
+import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import { UpstreamError } from '../../upstream/upstream.errors.js';
 import type { EventSource, SourceSession } from '../../timeline/event-source.js';
 import { HSS_LIMITS, HssClient, type ListImageEventsParams } from './hss.client.js';
@@ -68,9 +69,9 @@ export class HssSession implements SourceSession {
     return null;
   }
 
-  /** The native `imageEvents` query, and every stream page. */
-  listImageEvents(params: ListImageEventsParams): Promise<HssImageEventPage> {
-    return this.source.client.listImageEvents(params);
+  /** The native `imageEvents` query, and every stream page (with the page's tally). */
+  listImageEvents(params: ListImageEventsParams, calls?: UpstreamCallCounts): Promise<HssImageEventPage> {
+    return this.source.client.listImageEvents(params, calls);
   }
 }
 
@@ -138,7 +139,7 @@ class HssImageEventStream implements Stream {
     if (startTime !== undefined && startTime > endTime) {
       return { next: () => Promise.resolve({ events: [], done: true, total: 0 }) };
     }
-    return ascending ? this.ascending(params, limit) : this.descending(params, limit);
+    return ascending ? this.ascending(params, limit, query.calls) : this.descending(params, limit, query.calls);
   }
 
   /**
@@ -151,7 +152,7 @@ class HssImageEventStream implements Stream {
    * walk's first answer; beyond that they are. Records landing ahead of the read position
    * move nothing that is still to be read, and none can land after the window's pinned end.
    */
-  private descending(window: ListImageEventsParams, limit: number): StreamReader {
+  private descending(window: ListImageEventsParams, limit: number, calls: UpstreamCallCounts): StreamReader {
     const check = new OrderCheck(this.sourceName, 'desc');
     const seen = new Set<string>();
     let params = window;
@@ -168,7 +169,7 @@ class HssImageEventStream implements Stream {
           offset = check.countAtLast;
           firstTotal = undefined;
         }
-        const page = await this.session.listImageEvents({ ...params, offset, limit });
+        const page = await this.session.listImageEvents({ ...params, offset, limit }, calls);
         firstTotal ??= page.total_num;
         const grown = Math.max(0, page.total_num - firstTotal);
         const last = check.lastAt;
@@ -200,7 +201,7 @@ class HssImageEventStream implements Stream {
    * too; neither can skip a record. (A record can also expire at the old end; that moves no
    * offset counted from the new end, so a shrinking total is not growth.)
    */
-  private ascending(params: ListImageEventsParams, limit: number): StreamReader {
+  private ascending(params: ListImageEventsParams, limit: number, calls: UpstreamCallCounts): StreamReader {
     const check = new OrderCheck(this.sourceName, 'asc');
     const seen = new Set<string>();
     /** The total that `remaining` counts in: that of the latest answer. */
@@ -215,12 +216,12 @@ class HssImageEventStream implements Stream {
           message: `HSS cannot read ${total} records oldest first: the offset would pass ${HSS_LIMITS.maxOffset}; narrow the time range`,
         });
       }
-      return this.session.listImageEvents({ ...params, offset, limit: count });
+      return this.session.listImageEvents({ ...params, offset, limit: count }, calls);
     };
     return {
       next: async (): Promise<StreamChunk> => {
         if (total === undefined) {
-          const page = await this.session.listImageEvents({ ...params, offset: 0, limit });
+          const page = await this.session.listImageEvents({ ...params, offset: 0, limit }, calls);
           total = page.total_num;
           remaining = total;
           if (page.data_list.length >= total) {

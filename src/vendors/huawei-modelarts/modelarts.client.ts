@@ -1,4 +1,5 @@
 import type { ModelArtsSourceConfig } from './modelarts.config.js';
+import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import { encodeRfc3986 } from '../../upstream/upstream.url.js';
 import { HuaweiClient, type HuaweiClientOptions } from '../huawei/huawei.client.js';
 import { serviceEventsSchema, serviceListSchema, type ServiceEvents, type ServiceList } from './modelarts.schemas.js';
@@ -55,9 +56,9 @@ export class ModelArtsClient extends HuaweiClient {
   /**
    * `GET /v1/{project_id}/services`: which services exist, to know which streams to read.
    * `cacheTtlSeconds` keeps the answer longer than the source's events (see
-   * `serviceListTtlSeconds`).
+   * `serviceListTtlSeconds`). `calls`: see `UpstreamClient.request`.
    */
-  listServices(params: ListServicesParams = {}, cacheTtlSeconds?: number): Promise<ServiceList> {
+  listServices(params: ListServicesParams = {}, cacheTtlSeconds?: number, calls?: UpstreamCallCounts): Promise<ServiceList> {
     return this.request(
       {
         method: 'GET',
@@ -77,15 +78,16 @@ export class ModelArtsClient extends HuaweiClient {
         },
       },
       serviceListSchema,
+      calls,
     );
   }
 
   /**
    * `GET /v1/{project_id}/services/{service_id}/events`. An unknown service answers 404 with
    * a `ModelArts.xxxx` code: UPSTREAM_BAD_RESPONSE with `status: 404` and `upstreamCode`,
-   * so a caller can tell "no such service" from an outage.
+   * so a caller can tell "no such service" from an outage. `calls`: see `UpstreamClient.request`.
    */
-  listServiceEvents(serviceId: string, params: ListServiceEventsParams = {}): Promise<ServiceEvents> {
+  listServiceEvents(serviceId: string, params: ListServiceEventsParams = {}, calls?: UpstreamCallCounts): Promise<ServiceEvents> {
     return this.request(
       {
         method: 'GET',
@@ -101,6 +103,7 @@ export class ModelArtsClient extends HuaweiClient {
         },
       },
       serviceEventsSchema,
+      calls,
     );
   }
 }

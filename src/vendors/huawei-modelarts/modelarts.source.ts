@@ -5,6 +5,7 @@ import { DEPLOYMENT_KIND, type DeploymentEventRecord, HUAWEI_CLOUD } from './dep
 import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
 import { keysetWindow, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { encodeEventId } from '../../timeline/event-id.js';
+import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import { PageMemo } from '../shared/event-memo.js';
 import { readWindowByPages } from '../shared/window-pages.js';
 import type { EventSource, SourceSession } from '../../timeline/event-source.js';
@@ -72,8 +73,8 @@ export class ModelArtsSession implements SourceSession {
     private readonly allowList: readonly string[] | undefined,
   ) {}
 
-  async streams(): Promise<Stream[]> {
-    const services = await this.listAllServices();
+  async streams(calls: UpstreamCallCounts): Promise<Stream[]> {
+    const services = await this.listAllServices(calls);
     const names = new Map(services.map((service) => [service.service_id, service.service_name]));
     // A configured id that the list does not return still gets a stream, so that a typo
     // surfaces as the upstream's "no such service" error instead of silence.
@@ -108,9 +109,9 @@ export class ModelArtsSession implements SourceSession {
     return this.source.client.listServices(params);
   }
 
-  /** The native `deploymentEvents` query, and every stream page. */
-  listServiceEvents(serviceId: string, params: ListServiceEventsParams): Promise<ServiceEvents> {
-    return this.source.client.listServiceEvents(serviceId, params);
+  /** The native `deploymentEvents` query, and every stream page (with the page's tally). */
+  listServiceEvents(serviceId: string, params: ListServiceEventsParams, calls?: UpstreamCallCounts): Promise<ServiceEvents> {
+    return this.source.client.listServiceEvents(serviceId, params, calls);
   }
 
   refOf(page: ServiceEvents): ServiceRef {
@@ -122,11 +123,15 @@ export class ModelArtsSession implements SourceSession {
     };
   }
 
-  private listAllServices(): Promise<DeploymentService[]> {
+  /**
+   * Read once per session: the first reader's tally (a page's, or none for the field
+   * resolvers) gets the calls, and a later reader shares the list without counting it.
+   */
+  private listAllServices(calls?: UpstreamCallCounts): Promise<DeploymentService[]> {
     this.allServices ??= (async () => {
       const services: DeploymentService[] = [];
       for (let page = 0; ; page += 1) {
-        const answer = await this.source.client.listServices({ offset: page, limit: MAX_PAGE }, this.source.serviceListTtlSeconds);
+        const answer = await this.source.client.listServices({ offset: page, limit: MAX_PAGE }, this.source.serviceListTtlSeconds, calls);
         services.push(...answer.services);
         if (answer.services.length < MAX_PAGE || services.length >= answer.total_count) return services;
       }
@@ -175,14 +180,18 @@ class ServiceEventStream implements Stream {
       window: keysetWindow(query),
       pageSize: limit,
       fetch: (window, page) =>
-        this.session.listServiceEvents(this.service.serviceId, {
-          startTime: window.since,
-          endTime: window.until,
-          eventType: eventType === null || eventType === 'none' ? undefined : eventType,
-          order: query.order === SortDirection.ASC ? 'asc' : 'desc',
-          limit,
-          offset: page,
-        }),
+        this.session.listServiceEvents(
+          this.service.serviceId,
+          {
+            startTime: window.since,
+            endTime: window.until,
+            eventType: eventType === null || eventType === 'none' ? undefined : eventType,
+            order: query.order === SortDirection.ASC ? 'asc' : 'desc',
+            limit,
+            offset: page,
+          },
+          query.calls,
+        ),
       countOf: (answer) => answer.events.length,
       totalOf: (answer) => answer.total_count,
       numbering: () => new EventNumbering(),

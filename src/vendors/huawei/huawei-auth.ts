@@ -1,5 +1,6 @@
 import type { UpstreamPolicy } from '../../upstream/upstream.policy.js';
 import type { HuaweiCredentials } from './huawei.config.js';
+import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import type { PreparedRequest, UpstreamCallListener } from '../../upstream/upstream.client.js';
 import { HuaweiAkSkSigner } from './huawei-aksk.signer.js';
 import { HuaweiIamTokenProvider } from './huawei-iam.token-provider.js';
@@ -12,8 +13,11 @@ export { huaweiErrorFor } from './huawei-errors.js';
  * Huawei clients (HSS, CSMS, ModelArts) share it, so they differ only in paths and schemas.
  */
 export interface HuaweiAuth {
-  /** Adds auth to the final request; runs on every attempt. */
-  authorize(request: PreparedRequest): Promise<void>;
+  /**
+   * Adds auth to the final request; runs on every attempt. `calls` is the tally of the call
+   * being authorised: an IAM token request made for it counts there.
+   */
+  authorize(request: PreparedRequest, calls?: UpstreamCallCounts): Promise<void>;
   /** After a 401: whether sending the request once more may succeed. */
   onUnauthorized(request?: PreparedRequest): Promise<boolean>;
 }
@@ -70,8 +74,8 @@ export function createHuaweiAuth(credentials: HuaweiCredentials, options: Huawei
       ...(options.onCall ? { onCall: options.onCall } : {}),
     });
   return {
-    async authorize(request) {
-      request.headers['x-auth-token'] = await provider.getToken();
+    async authorize(request, calls) {
+      request.headers['x-auth-token'] = await provider.getToken(calls);
     },
     // A token can be revoked before it expires (password change, user disabled). Drop the
     // one that was refused and let the request go once more with a fresh one; if that one is

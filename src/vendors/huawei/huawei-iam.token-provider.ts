@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { UpstreamPolicy } from '../../upstream/upstream.policy.js';
 import type { HuaweiCredentials } from './huawei.config.js';
+import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import { UpstreamClient, type UpstreamCallListener } from '../../upstream/upstream.client.js';
 import type { UpstreamError } from '../../upstream/upstream.errors.js';
 import { huaweiErrorFor } from './huawei-errors.js';
@@ -71,12 +72,15 @@ export class HuaweiIamTokenProvider extends UpstreamClient {
    * A valid token, from the cache when it is not due for refresh. Concurrent callers share
    * one IAM request. If a refresh fails while the cached token is still valid, the cached
    * one is used: an IAM hiccup during the refresh margin should not fail data calls.
+   *
+   * `calls` is the tally of the call that needs the token; the IAM request counts there, or
+   * for the first caller when several share it.
    */
-  async getToken(): Promise<string> {
+  async getToken(calls?: UpstreamCallCounts): Promise<string> {
     const cached = this.current;
     if (cached && this.now() < cached.refreshAt) return cached.token;
     try {
-      return (await this.refresh()).token;
+      return (await this.refresh(calls)).token;
     } catch (error) {
       if (cached && this.current === cached && this.now() < cached.expiresAt) return cached.token;
       throw error;
@@ -96,9 +100,9 @@ export class HuaweiIamTokenProvider extends UpstreamClient {
     return huaweiErrorFor(this.sourceName, status, body);
   }
 
-  private refresh(): Promise<IamToken> {
+  private refresh(calls: UpstreamCallCounts | undefined): Promise<IamToken> {
     if (!this.inFlight) {
-      this.inFlight = this.fetchToken()
+      this.inFlight = this.fetchToken(calls)
         .then((token) => {
           this.current = token;
           return token;
@@ -110,7 +114,7 @@ export class HuaweiIamTokenProvider extends UpstreamClient {
     return this.inFlight;
   }
 
-  private async fetchToken(): Promise<IamToken> {
+  private async fetchToken(calls: UpstreamCallCounts | undefined): Promise<IamToken> {
     const { domain, user, password, projectName } = this.credentials;
     const requestedAt = this.now();
     const response = await this.requestWithResponse(
@@ -131,6 +135,7 @@ export class HuaweiIamTokenProvider extends UpstreamClient {
         cacheable: false,
       },
       tokenResponseSchema,
+      calls,
     );
     const what = `POST ${this.urlFor({ method: 'POST', path: '/v3/auth/tokens' }).pathname}`;
     const token = response.headers.get('x-subject-token');

@@ -1,5 +1,6 @@
 import type { UpstreamPolicy } from '../../upstream/upstream.policy.js';
 import type { HuaweiCredentials } from './huawei.config.js';
+import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import { UpstreamClient, type PreparedRequest, type UpstreamCallListener } from '../../upstream/upstream.client.js';
 import type { UpstreamError } from '../../upstream/upstream.errors.js';
 import { createHuaweiAuth, huaweiErrorFor, type HuaweiAuth } from './huawei-auth.js';
@@ -57,8 +58,8 @@ export abstract class HuaweiClient extends UpstreamClient {
     });
   }
 
-  protected override willSendRequest(request: PreparedRequest): Promise<void> {
-    return this.auth.authorize(request);
+  protected override willSendRequest(request: PreparedRequest, calls: UpstreamCallCounts | undefined): Promise<void> {
+    return this.auth.authorize(request, calls);
   }
 
   protected override didReceiveUnauthorized(request: PreparedRequest): Promise<boolean> {

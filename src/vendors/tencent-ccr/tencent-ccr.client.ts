@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { TencentCcrSourceConfig } from './tencent-ccr.config.js';
+import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import { UpstreamClient, type PreparedRequest, type UpstreamCallListener, type UpstreamRequest } from '../../upstream/upstream.client.js';
 import { codeForStatus, type UpstreamError, type UpstreamErrorCode } from '../../upstream/upstream.errors.js';
 import { encodeRfc3986 } from '../../upstream/upstream.url.js';
@@ -74,7 +75,8 @@ export class TencentCcrClient extends UpstreamClient {
     this.nonce = options.nonce ?? (() => randomInt(1, 2 ** 31));
   }
 
-  listTriggerLog(params: ListTriggerLogParams): Promise<TriggerLogPage> {
+  /** `calls`: see `UpstreamClient.request`. */
+  listTriggerLog(params: ListTriggerLogParams, calls?: UpstreamCallCounts): Promise<TriggerLogPage> {
     return this.request(
       {
         method: this.httpMethod,
@@ -93,6 +95,7 @@ export class TencentCcrClient extends UpstreamClient {
         idempotent: true,
       },
       listTriggerLogSchema,
+      calls,
     );
   }
 

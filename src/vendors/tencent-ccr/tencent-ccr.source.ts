@@ -12,6 +12,7 @@ import {
   type StreamQuery,
   type StreamReader,
 } from '../../timeline/stream.js';
+import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import { UpstreamError } from '../../upstream/upstream.errors.js';
 import { encodeEventId } from '../../timeline/event-id.js';
 import { oncePerRecord, PageMemo } from '../shared/event-memo.js';
@@ -67,9 +68,9 @@ export class TencentCcrSession implements SourceSession {
     return Promise.resolve(this.source.repositories.map((repoName) => new TriggerLogStream(this, repoName)));
   }
 
-  /** The native `triggerLogs` query, and every page and probe of a stream. */
-  listTriggerLog(params: ListTriggerLogParams): Promise<TriggerLogPage> {
-    return this.source.client.listTriggerLog(params);
+  /** The native `triggerLogs` query, and every page and probe of a stream (with the page's tally). */
+  listTriggerLog(params: ListTriggerLogParams, calls?: UpstreamCallCounts): Promise<TriggerLogPage> {
+    return this.source.client.listTriggerLog(params, calls);
   }
 
   contextFor(repoName: string): TriggerContext {
@@ -173,7 +174,7 @@ class TriggerLogStream implements Stream {
       ...(to !== undefined ? { to } : {}),
       pageSize: query.want,
       maxPageSize: MAX_STREAM_PAGE,
-      list: (params) => this.session.listTriggerLog(params),
+      list: (params) => this.session.listTriggerLog(params, query.calls),
       timeOf: this.session.timeOf,
       ...(query.resume !== undefined ? { resume: query.resume } : {}),
     });
@@ -218,7 +219,10 @@ class TriggerLogStream implements Stream {
     if (scan.total === undefined || scan.startIndex === undefined) return null;
     if (query.order === SortDirection.DESC) return scan.total - scan.startIndex;
     if (done) return firstCount;
-    const newest = await this.session.listTriggerLog({ repoName: this.repoName, offset: 0, limit: 1, order: 'desc', orderBy: 'invoke_time' });
+    const newest = await this.session.listTriggerLog(
+      { repoName: this.repoName, offset: 0, limit: 1, order: 'desc', orderBy: 'invoke_time' },
+      query.calls,
+    );
     const last = newest.logs[0];
     if (!last) return 0;
     return this.session.timeOf(last) <= query.until ? newest.totalCount : null;

@@ -7,6 +7,7 @@ import { csmsRecordsSchema, type CsmsRecord, type CsmsRecords } from '../../../s
 import { CsmsSource } from '../../../src/vendors/huawei-csms/csms.source.js';
 import { matchesFilter, type EventFilter } from '../../../src/timeline/event-filter.js';
 import type { EventKey, StreamChunk, StreamQuery } from '../../../src/timeline/stream.js';
+import { UpstreamCallCounts } from '../../../src/upstream/upstream.calls.js';
 
 const SOURCE = 'csms';
 const T = 1_700_000_000_000;
@@ -59,7 +60,7 @@ const RECORDS: CsmsRecord[] = [
 ];
 
 /** The former, eager reader: every record mapped and sorted, then filtered and paged. */
-function eagerChunks(records: readonly CsmsRecord[], query: Omit<StreamQuery, 'plan'>): StreamChunk[] {
+function eagerChunks(records: readonly CsmsRecord[], query: Omit<StreamQuery, 'plan' | 'calls'>): StreamChunk[] {
   const numbering = new RecordNumbering();
   const sorted = records
     .map((r) => toSecretNotificationEvent(SOURCE, r, numbering))
@@ -84,9 +85,9 @@ function sourceServing(records: readonly CsmsRecord[]): CsmsSource {
   return source;
 }
 
-async function lazyChunks(source: CsmsSource, query: Omit<StreamQuery, 'plan'>): Promise<StreamChunk[]> {
+async function lazyChunks(source: CsmsSource, query: Omit<StreamQuery, 'plan' | 'calls'>): Promise<StreamChunk[]> {
   const [stream] = await source.openSession().streams();
-  const reader = stream!.open({ ...query, plan: stream!.plan(query.filter) });
+  const reader = stream!.open({ ...query, plan: stream!.plan(query.filter), calls: new UpstreamCallCounts() });
   const chunks = [await reader.next()];
   while (!chunks[chunks.length - 1]!.done && chunks.length < 100) chunks.push(await reader.next());
   return chunks;
@@ -128,7 +129,7 @@ describe('CSMS pages mapped lazily', () => {
           for (const window of windows)
             for (const after of cursors)
               for (const want of [1, 2, 3, 50]) {
-                const query: Omit<StreamQuery, 'plan'> = { order, ...window, filter, want, ...(after ? { after } : {}) };
+                const query: Omit<StreamQuery, 'plan' | 'calls'> = { order, ...window, filter, want, ...(after ? { after } : {}) };
                 const lazy = await lazyChunks(source, query);
                 const eager = eagerChunks(records, query);
                 const ids = (chunks: StreamChunk[]) => chunks.map((c) => ({ ids: c.events.map((e) => e.id), done: c.done, total: c.total }));
@@ -160,7 +161,7 @@ describe('CSMS pages mapped lazily', () => {
     const parse = vi.spyOn(JSON, 'parse');
     const page = async () => {
       const [stream] = await source.openSession().streams();
-      return stream!.open({ order: SortDirection.DESC, until: T + 1000, filter: {}, want: 10, plan: stream!.plan({}) }).next();
+      return stream!.open({ order: SortDirection.DESC, until: T + 1000, filter: {}, want: 10, plan: stream!.plan({}), calls: new UpstreamCallCounts() }).next();
     };
     const first = await page();
     expect(first).toMatchObject({ total: 500, done: false });

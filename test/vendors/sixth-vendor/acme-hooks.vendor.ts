@@ -8,6 +8,7 @@ import { encodeEventId } from '../../../src/timeline/event-id.js';
 import type { EventSource, SourceSession } from '../../../src/timeline/event-source.js';
 import type { EventFilter } from '../../../src/timeline/event-filter.js';
 import { keysetWindow, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../../src/timeline/stream.js';
+import type { UpstreamCallCounts } from '../../../src/upstream/upstream.calls.js';
 import { UpstreamClient, type PreparedRequest } from '../../../src/upstream/upstream.client.js';
 import { readWindowByPages } from '../../../src/vendors/shared/window-pages.js';
 import { defineVendor } from '../../../src/vendors/vendor-module.js';
@@ -51,8 +52,9 @@ class AcmeClient extends UpstreamClient {
     request.headers.authorization = `Bearer ${this.config.credentials.token}`;
   }
 
-  list(query: { since: number; until: number; order: 'asc' | 'desc'; offset: number; limit: number }): Promise<DeliveryPage> {
-    return this.request({ method: 'GET', path: '/v1/deliveries', query }, deliveryPage);
+  /** `calls`: the tally of the page reading, which the stream hands down from its query. */
+  list(query: { since: number; until: number; order: 'asc' | 'desc'; offset: number; limit: number }, calls?: UpstreamCallCounts): Promise<DeliveryPage> {
+    return this.request({ method: 'GET', path: '/v1/deliveries', query }, deliveryPage, calls);
   }
 
   async one(id: string): Promise<Delivery | null> {
@@ -130,13 +132,16 @@ class DeliveryStream implements Stream {
       window: { since: window.since ?? 0, until: window.until },
       pageSize,
       fetch: (range, page) =>
-        this.source.client.list({
-          since: range.since ?? 0,
-          until: range.until,
-          order: query.order === SortDirection.ASC ? 'asc' : 'desc',
-          offset: page * pageSize,
-          limit: pageSize,
-        }),
+        this.source.client.list(
+          {
+            since: range.since ?? 0,
+            until: range.until,
+            order: query.order === SortDirection.ASC ? 'asc' : 'desc',
+            offset: page * pageSize,
+            limit: pageSize,
+          },
+          query.calls,
+        ),
       countOf: (answer) => answer.items.length,
       totalOf: (answer) => answer.total,
       numbering: () => null,

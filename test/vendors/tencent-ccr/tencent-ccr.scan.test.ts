@@ -6,6 +6,7 @@ import { mulberry32 } from '../../../src/emulators/shared/mulberry32.js';
 import { SortDirection } from '../../../src/model/event.model.js';
 import { TriggerLogScan } from '../../../src/vendors/tencent-ccr/tencent-ccr.scan.js';
 import { TencentCcrSource } from '../../../src/vendors/tencent-ccr/tencent-ccr.source.js';
+import { UpstreamCallCounts } from '../../../src/upstream/upstream.calls.js';
 import { tencentSource } from '../../helpers/tencent.js';
 
 const REPO = 'shop/web-frontend';
@@ -132,16 +133,17 @@ describe('TriggerLogScan over the emulator', () => {
   it('gives the stream total only when the window is the whole repository', async () => {
     const session = source.openSession();
     const [stream] = (await session.streams()).filter((s) => s.key === `ccr/${REPO}`);
+    const calls = new UpstreamCallCounts();
     const until = Date.UTC(2025, 0, 15);
     for (const order of [SortDirection.ASC, SortDirection.DESC]) {
-      const whole = await stream!.open({ order, until, filter: {}, want: 21, plan: stream!.plan({}) }).next();
+      const whole = await stream!.open({ order, until, filter: {}, want: 21, plan: stream!.plan({}), calls }).next();
       expect(whole.total).toBe(all.length);
-      const windowed = await stream!.open({ order, until, since: until - 86_400_000 * 30, filter: { since: until - 86_400_000 * 30 }, want: 21, plan: stream!.plan({ since: until - 86_400_000 * 30 }) }).next();
+      const windowed = await stream!.open({ order, until, since: until - 86_400_000 * 30, filter: { since: until - 86_400_000 * 30 }, want: 21, plan: stream!.plan({ since: until - 86_400_000 * 30 }), calls }).next();
       expect(windowed.total).toBeNull();
     }
     // a snapshot older than the newest records: desc knows how many it skipped
     const older = ms(all[all.length - 11]!);
-    const desc = await stream!.open({ order: SortDirection.DESC, until: older, filter: {}, want: 5, plan: stream!.plan({}) }).next();
+    const desc = await stream!.open({ order: SortDirection.DESC, until: older, filter: {}, want: 5, plan: stream!.plan({}), calls }).next();
     expect(desc.total).toBe(all.filter((l) => ms(l) <= older).length);
   });
 });

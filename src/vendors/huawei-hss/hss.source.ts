@@ -77,7 +77,7 @@ export class HssSession implements SourceSession {
 
 /**
  * The project's container-image log, read in time order although the API has no sort
- * parameter. See the README ("HSS ordering") for what is assumed and checked:
+ * parameter. See docs/vendors/huawei-hss.md ("HSS ordering") for what is assumed and checked:
  *
  * - The upstream answers newest first. Every page is checked against that: inside the page,
  *   and across the boundary with the page before. Records of one millisecond may come in
@@ -312,7 +312,7 @@ export class OrderCheck {
           message:
             `HSS answered out of time order: record ${record.event_id} (time ${record.time}) at offset ${offset} + ${i} ` +
             `comes after a record of time ${this.lastAt} in a ${this.order === 'desc' ? 'newest' : 'oldest'}-first read. ` +
-            'The timeline needs the documented newest-first order to page without skipping; see the README, "HSS ordering".',
+            'The timeline needs the documented newest-first order to page without skipping; see docs/vendors/huawei-hss.md, "HSS ordering".',
         });
       }
       if (record.time === this.lastAt) this.countAtLast += 1;

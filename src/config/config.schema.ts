@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authSchema, limitsSchema } from './auth-config.schema.js';
 
 /**
  * The configuration document: one YAML or JSON file. Secrets come in through `${ENV_VAR}`
@@ -44,9 +45,23 @@ export function configSchemaFor<S extends SourceSchema>(sourceSchemas: readonly 
            * false: every stream is asked for a whole page, every time.
            */
           adaptiveReads: z.boolean().default(true),
+          /**
+           * How long one request may take. At the deadline the answer carries what was
+           * gathered, and UPSTREAM_TIMEOUT for the sources not finished; SIGTERM waits at
+           * least this long for requests in flight.
+           */
+          requestTimeoutMs: z.number().int().min(100).max(600_000).default(15_000),
+          /** Requests served at once; more wait in a queue, up to `queueTimeoutMs`, then get 503. */
+          maxConcurrentRequests: z.number().int().min(1).max(10_000).default(64),
+          queueTimeoutMs: z.number().int().min(0).max(60_000).default(2_000),
+          /** Browser origins allowed to call the API (CORS); none by default. */
+          corsOrigins: z.array(z.url({ protocol: /^https?$/, error: 'must be an origin such as https://grafana.example.com' })).default(() => []),
         })
         .strict()
-        .default(() => ({ port: 4000, snapshotStepSeconds: 5, adaptiveReads: true })),
+        .default(() => serverDefaults()),
+      /** Client authentication and scopes. Without it, the server listens on loopback only. */
+      auth: authSchema.optional(),
+      limits: limitsSchema.default(() => limitsSchema.parse({})),
       sources: z.array(sourceSchema).min(1),
     })
     .strict()
@@ -68,6 +83,19 @@ export function configSchemaFor<S extends SourceSchema>(sourceSchemas: readonly 
         }
       });
     });
+}
+
+/** The `server` section's defaults, for a document without one. */
+function serverDefaults() {
+  return {
+    port: 4000,
+    snapshotStepSeconds: 5,
+    adaptiveReads: true,
+    requestTimeoutMs: 15_000,
+    maxConcurrentRequests: 64,
+    queueTimeoutMs: 2_000,
+    corsOrigins: [],
+  };
 }
 
 export type ConfigSchema<S extends SourceSchema = SourceSchema> = ReturnType<typeof configSchemaFor<S>>;

@@ -2,6 +2,21 @@ import type { GraphQLError } from 'graphql';
 import type { EventSource, SourceSession } from '../timeline/event-source.js';
 import type { Timeline } from '../timeline/timeline.js';
 import { badUserInput } from './errors.js';
+import { ANONYMOUS, type Principal } from './principal.js';
+
+/** The default of `server.requestTimeoutMs`. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+
+export interface RequestContextOptions {
+  sources: readonly EventSource[];
+  timeline: Timeline;
+  /** See `server.snapshotStepSeconds`. */
+  snapshotStepMs: number;
+  /** The caller, as the edge authenticated it; anonymous when auth is off. */
+  principal?: Principal;
+  /** See `server.requestTimeoutMs`. */
+  requestTimeoutMs?: number;
+}
 
 /** A vendor's source class, which names its event kind. */
 export type SourceClass<S extends EventSource> = (abstract new (...args: never[]) => S) & { readonly kind: string };
@@ -23,13 +38,21 @@ export class RequestContext {
   readonly now: number;
   private readonly sessions = new Map<string, SourceSession>();
 
-  constructor(
-    readonly sources: readonly EventSource[],
-    readonly timeline: Timeline,
-    snapshotStepMs: number,
-  ) {
+  readonly sources: readonly EventSource[];
+  readonly timeline: Timeline;
+  /** Who is asking; every entry point keeps to its scope. */
+  readonly principal: Principal;
+  /** When the request must answer (epoch ms): what is not gathered by then is reported as timed out. */
+  readonly deadline: number;
+
+  constructor(options: RequestContextOptions) {
+    this.sources = options.sources;
+    this.timeline = options.timeline;
+    this.principal = options.principal ?? ANONYMOUS;
     const now = Date.now();
-    this.now = snapshotStepMs > 0 ? Math.floor(now / snapshotStepMs) * snapshotStepMs : now;
+    const step = options.snapshotStepMs;
+    this.now = step > 0 ? Math.floor(now / step) * step : now;
+    this.deadline = now + (options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   }
 
   allSessions(): SourceSession[] {

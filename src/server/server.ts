@@ -82,7 +82,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // the body parser, whose stream callbacks would run outside it.
     (_req, _res, next) => new UpstreamRequestScope().run(next),
     expressMiddleware(apollo, {
-      context: async () => new RequestContext(sources!, timeline, options.snapshotStepMs ?? DEFAULT_SNAPSHOT_STEP_MS),
+      context: async () => new RequestContext({ sources: sources!, timeline, snapshotStepMs: options.snapshotStepMs ?? DEFAULT_SNAPSHOT_STEP_MS }),
     }),
   );
 

@@ -73,7 +73,15 @@ sources:
 describe('loadConfigFile', () => {
   it('loads YAML and applies defaults', async () => {
     const config = await loadConfigFile(await writeConfig('valid.yaml', validYaml), CONFIG_SCHEMA, {});
-    expect(config.server).toEqual({ port: 4000, snapshotStepSeconds: 5, adaptiveReads: true });
+    expect(config.server).toEqual({
+      port: 4000,
+      snapshotStepSeconds: 5,
+      adaptiveReads: true,
+      requestTimeoutMs: 15_000,
+      maxConcurrentRequests: 64,
+      queueTimeoutMs: 2_000,
+      corsOrigins: [],
+    });
     expect(config.sources).toHaveLength(1);
     expect(config.sources[0]).toMatchObject({
       name: 'ma',
@@ -305,9 +313,9 @@ describe('schema problems', () => {
     const doc = { server: { port: 1, colour: 'red' }, sources: [source({ endpiont: 'x' })], extra: true };
     const error = parseError(doc);
     expect(error.message.split('\n')).toEqual([
-      'test.yaml: server: unknown key "colour"; allowed here: port, host, cursorSecret, snapshotStepSeconds, adaptiveReads',
+      'test.yaml: server: unknown key "colour"; allowed here: port, host, cursorSecret, snapshotStepSeconds, adaptiveReads, requestTimeoutMs, maxConcurrentRequests, queueTimeoutMs, corsOrigins',
       'test.yaml: sources[0]: unknown key "endpiont"; did you mean "endpoint"?',
-      'test.yaml: unknown key "extra"; allowed here: server, sources',
+      'test.yaml: unknown key "extra"; allowed here: server, auth, limits, sources',
     ]);
     expect(error.problems.map((p) => p.path)).toEqual([['server'], ['sources', 0], []]);
   });

@@ -267,6 +267,10 @@ function withoutCrossRequestCaches(sources: SourceConfig[]): { sources: SourceCo
   const settings = new Set<string>();
   const cold = sources.map((source) => {
     const copy = structuredClone(source) as SourceConfig & Record<string, unknown>;
+    // The governors pace calls to the vendors' quotas; the cold server measures the server.
+    const http = copy.http as { rateLimit?: object; circuitBreaker?: object };
+    copy.http = { ...http, rateLimit: { ...http.rateLimit, perSecond: 0 }, circuitBreaker: { ...http.circuitBreaker, failures: 0 } } as typeof copy.http;
+    settings.add('governors off');
     if ('cacheTtlSeconds' in copy) {
       copy.cacheTtlSeconds = 0;
       settings.add(`${source.kind}: cacheTtlSeconds 0`);

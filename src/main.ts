@@ -6,7 +6,7 @@ import { ConfigError, loadConfigFile, resolveConfigPath } from './config/config.
 import type { Config } from './config/config.schema.js';
 import { demoConfig, demoSources } from './demo/demo.config.js';
 import { startEmulators, type RunningEmulators } from './demo/demo.emulators.js';
-import { startServer } from './server/server.js';
+import { AuthConfigError, ExposureError, startServer } from './server/server.js';
 import { builtInVendors, VENDORS } from './vendors/vendors.js';
 
 const USAGE = 'usage: npm start [-- --config FILE]   (or set EVENTGRAPH_CONFIG; with neither, demo mode)';
@@ -25,12 +25,26 @@ async function main(): Promise<void> {
   const fileConfig = configPath === undefined ? undefined : await loadConfigFile(configPath, vendors.configSchema);
   const port = portFromEnv() ?? fileConfig?.server.port ?? 4000;
 
+  // Demo mode serves anonymously, so it listens on loopback only (startServer's default):
+  // its GraphiQL and emulators are for the person at this machine, not the network.
+  const serverSection = fileConfig?.server;
   const server = await startServer({
     vendors,
     port,
-    host: fileConfig?.server.host,
-    cursorSecret: fileConfig?.server.cursorSecret,
-    ...(fileConfig ? { snapshotStepMs: fileConfig.server.snapshotStepSeconds * 1000, adaptiveReads: fileConfig.server.adaptiveReads } : {}),
+    host: serverSection?.host,
+    cursorSecret: serverSection?.cursorSecret,
+    auth: fileConfig?.auth,
+    ...(fileConfig ? { limits: fileConfig.limits } : {}),
+    ...(serverSection
+      ? {
+          snapshotStepMs: serverSection.snapshotStepSeconds * 1000,
+          adaptiveReads: serverSection.adaptiveReads,
+          requestTimeoutMs: serverSection.requestTimeoutMs,
+          maxConcurrentRequests: serverSection.maxConcurrentRequests,
+          queueTimeoutMs: serverSection.queueTimeoutMs,
+          corsOrigins: serverSection.corsOrigins,
+        }
+      : {}),
   });
   let emulators: RunningEmulators | undefined;
   let config: Config;
@@ -43,6 +57,7 @@ async function main(): Promise<void> {
   server.setSources(vendors.createSources(config));
 
   console.log(`eventgraph: GraphiQL and the GraphQL endpoint at ${server.url}`);
+  if (server.authRequired) console.log('client authentication is on: send "Authorization: Bearer <key or token>" (in GraphiQL, in the Headers tab)');
   console.log(`sources: ${config.sources.map((source) => `${source.name} (${source.kind})`).join(', ')}`);
   if (emulators) {
     console.log('demo mode (no configuration given); emulators on loopback:');
@@ -77,6 +92,8 @@ function fail(message: string): never {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) fail(`configuration refused:\n${error.message}`);
+  if (error instanceof ExposureError) fail(error.message);
+  if (error instanceof AuthConfigError) fail(`configuration refused: ${error.message}`);
   if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') fail(`cannot listen: ${error.message}`);
   console.error(error);
   process.exit(1);

@@ -17,12 +17,36 @@ const scopeFields = {
   maxCost: z.number().int().min(1).max(1_000_000).optional(),
 };
 
+/**
+ * Bounds on a hash's scrypt parameters (the server checks the same ones): weaker ones make
+ * a leaked hash cheap to attack; stronger ones let one line make every first check of a key
+ * take seconds and gigabytes (scrypt needs 128 · N · r bytes). The message names the
+ * parameter, never the hash.
+ */
+function scryptParamsProblem(hash: string): string | undefined {
+  const match = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$/.exec(hash);
+  if (!match) return undefined;
+  const [n, r, p] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const log2n = Math.log2(n);
+  if (!Number.isInteger(log2n) || log2n < 14 || log2n > 20) return "scrypt's N must be a power of two from 2^14 to 2^20; print a new hash with `npm run hash-key`";
+  if (r < 1 || r > 32) return "scrypt's r must be 1 to 32";
+  if (p < 1 || p > 16) return "scrypt's p must be 1 to 16";
+  if (128 * n * r > 256 * 2 ** 20) return "scrypt's N and r would need more than 256 MiB per check";
+  return undefined;
+}
+
 /** An API key, kept only as a slow hash: `npm run hash-key` prints one for a new key. */
 export const apiKeySchema = z
   .object({
     name,
     /** `scrypt$<N>$<r>$<p>$<salt, base64url>$<hash, base64url>`. */
-    hash: z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9_-]{16,}\$[A-Za-z0-9_-]{32,}$/, 'must be a hash printed by `npm run hash-key`'),
+    hash: z
+      .string()
+      .regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9_-]{16,}\$[A-Za-z0-9_-]{32,}$/, 'must be a hash printed by `npm run hash-key`')
+      .superRefine((hash, ctx) => {
+        const problem = scryptParamsProblem(hash);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
     ...scopeFields,
   })
   .strict();

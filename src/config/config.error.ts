@@ -40,13 +40,16 @@ export function formatProblem(file: string, problem: ConfigProblem): string {
 
 const plainKey = /^[A-Za-z_$][\w$-]*$/;
 
-/** `sources[0].credentials.secretKey`; keys that would read ambiguously are quoted: `a["b.c"]`. */
+/**
+ * `sources[0].credentials.secretKey`. A key that is no identifier is no key of the schema,
+ * and may be a value that lost its colon (`{ password hunter2 }`), so it is not quoted: `[…]`.
+ */
 export function formatKeyPath(path: KeyPath): string {
   let out = '';
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;
     else if (plainKey.test(segment)) out += out === '' ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(segment)}]`;
+    else out += '[…]';
   }
   return out;
 }

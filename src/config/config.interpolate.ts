@@ -11,7 +11,9 @@ import { type ConfigProblem, type KeyPath, pathKey } from './config.error.js';
  *
  * Syntax, a deliberate subset of the shell's:
  * - `${NAME}`: the variable's value. Unset is an error naming the variable (never a
- *   value); set-but-empty gives `""`, which the schema then judges.
+ *   value); set-but-empty gives `""`, which the schema then judges. A problem is reported
+ *   by the key it is under and never quotes the string: the text around a placeholder, or a
+ *   malformed one, may be a secret.
  * - `${NAME:-default}`: the default when NAME is unset or empty, as in the shell. The
  *   default is literal text up to the first `}`; placeholders do not nest.
  * - `$${`: a literal `${`. Any other `$` is literal.
@@ -110,7 +112,8 @@ export function expandString(input: string, env: NodeJS.ProcessEnv): ExpandedStr
     const match = placeholderBody.exec(body);
     const name = match?.[1];
     if (!match || name === undefined) {
-      problems.push(`"\${${body}}" is not a valid placeholder: write \${NAME} or \${NAME:-default}, or "$\${" for a literal "\${"`);
+      // Not quoted: what sits between the braces may be the secret itself, written in by mistake.
+      problems.push('holds a "${...}" that is not a valid placeholder: write ${NAME} or ${NAME:-default}, or "$${" for a literal "${"');
       value += input.slice(dollar, index);
       continue;
     }

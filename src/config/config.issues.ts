@@ -5,6 +5,13 @@ import type { InterpolatedValue } from './config.interpolate.js';
 /**
  * Turns zod issues into config problems that read as "this key: this is wrong".
  *
+ * A message names the key and the problem, and never quotes what was given there: a secret
+ * written under the wrong key, or in the wrong place, would otherwise be printed at start-up,
+ * into a terminal, a CI log or a crash report. So "must be a string, got a number", not the
+ * number; "unknown source kind; expected one of: ...", not the kind; the allowed values of an
+ * enum, not the one given; and an unknown key is quoted only when it is a near miss of an
+ * allowed one (a key's text may be a value that lost its colon: `{password hunter2}`).
+ *
  * Messages come from a per-parse error map, not from rewriting finished issues: zod ranks
  * a per-parse map below a schema's own messages, so `must be an http(s) URL` in
  * config.schema.ts wins where it is given, and this map words everything else. The map
@@ -51,8 +58,8 @@ export function createIssueFormatter(context: IssueContext): IssueFormatter {
         return `must be a multiple of ${String(issue.divisor)}`;
       case 'unrecognized_keys': {
         const allowed = objectKeys(issue.inst);
-        keyHints.set(pathKey(path as KeyPath), new Map(issue.keys.map((key) => [key, keyHint(key, allowed)])));
-        return `unknown keys: ${issue.keys.join(', ')}`;
+        keyHints.set(pathKey(path as KeyPath), new Map(issue.keys.map((key) => [key, unknownKey(key, allowed)])));
+        return issue.keys.length === 1 ? 'an unknown key' : `${issue.keys.length} unknown keys`;
       }
       default:
         return undefined;
@@ -65,7 +72,7 @@ export function createIssueFormatter(context: IssueContext): IssueFormatter {
       if (issue.code === 'unrecognized_keys') {
         // One line per key: each is its own fix.
         const hints = keyHints.get(pathKey(path));
-        return issue.keys.map((key) => ({ path, message: `unknown key ${JSON.stringify(key)}${hints?.get(key) ?? ''}` }));
+        return issue.keys.map((key) => ({ path, message: hints?.get(key) ?? 'an unknown key' }));
       }
       return [{ path, message: issue.message }];
     });
@@ -90,27 +97,29 @@ const typeNames: Record<string, string> = {
   array: 'a list',
 };
 
+/** What kind of value was given, never the value: a number may be a PIN or a numeric key. */
 function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'number' && !Number.isInteger(value)) return `the fraction ${value}`;
+  if (typeof value === 'number' && !Number.isInteger(value)) return 'a fraction';
   switch (typeof value) {
     case 'object':
       return 'an object';
     case 'string':
       return 'a string';
     case 'number':
-      return `the number ${value}`;
+      return 'a number';
     case 'boolean':
-      return `the boolean ${value}`;
+      return 'true or false';
     default:
       return `a ${typeof value}`;
   }
 }
 
 /**
- * `unknown source kind "foo"; expected one of: huawei-modelarts`. The noun comes from the
- * path (`sources[0].kind` is a source's kind), so a new union needs no new wording here.
+ * `unknown source kind; expected one of: huawei-modelarts`, without the kind given. The noun
+ * comes from the path (`sources[0].kind` is a source's kind), so a new union needs no new
+ * wording here.
  */
 function unknownDiscriminator(
   path: KeyPath,
@@ -122,8 +131,9 @@ function unknownDiscriminator(
   const expected = `expected one of: ${options.map(String).join(', ')}`;
   const value = typeof parent === 'object' && parent !== null ? (parent as Record<string, unknown>)[discriminator] : undefined;
   if (value === undefined) return `is required; ${expected}`;
-  const shown = origin ? `(the value of ${origin.variables.map((name) => `\${${name}}`).join(', ')})` : showValue(value);
-  return `unknown ${discriminatorNoun(path, discriminator)} ${shown}; ${expected}`;
+  // The variable it came from may be named; its value, like any value, is not shown.
+  const shown = origin ? ` (the value of ${origin.variables.map((name) => `\${${name}}`).join(', ')})` : '';
+  return `unknown ${discriminatorNoun(path, discriminator)}${shown}; ${expected}`;
 }
 
 function discriminatorNoun(path: KeyPath, discriminator: string): string {
@@ -139,12 +149,6 @@ function discriminatorNoun(path: KeyPath, discriminator: string): string {
 
 function singular(word: string): string {
   return word.endsWith('s') && !word.endsWith('ss') && word.length > 1 ? word.slice(0, -1) : word;
-}
-
-function showValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  return describeType(value);
 }
 
 function tooSmall(origin: string, minimum: number | bigint, inclusive: boolean | undefined): string {
@@ -184,8 +188,14 @@ function objectKeys(inst: RawIssue['inst']): string[] {
   return typeof shape === 'object' && shape !== null ? Object.keys(shape) : [];
 }
 
-function keyHint(key: string, allowed: readonly string[]): string {
-  if (allowed.length === 0) return '';
+/**
+ * The line for one unknown key. A near miss of an allowed key is quoted with the key meant
+ * (`unknown key "endpiont"; did you mean "endpoint"?`): it is a key name, give or take two
+ * letters. Anything else is not quoted, since a key's text may be a value that lost its colon
+ * or its quotes (`{ password hunter2 }` is one key in YAML); the allowed keys are listed.
+ */
+function unknownKey(key: string, allowed: readonly string[]): string {
+  if (allowed.length === 0) return 'an unknown key';
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of allowed) {
@@ -195,11 +205,11 @@ function keyHint(key: string, allowed: readonly string[]): string {
       bestDistance = distance;
     }
   }
-  // A typo is a couple of edits away; anything further is a different word.
+  // A typo is a couple of edits away; anything further is a different word, or not a word.
   if (best !== undefined && bestDistance <= Math.max(1, Math.min(2, Math.floor(best.length / 3)))) {
-    return `; did you mean "${best}"?`;
+    return `unknown key ${JSON.stringify(key)}; did you mean "${best}"?`;
   }
-  return `; allowed here: ${allowed.join(', ')}`;
+  return `an unknown key (not shown: it may be a misplaced value); allowed here: ${allowed.join(', ')}`;
 }
 
 function editDistance(a: string, b: string): number {

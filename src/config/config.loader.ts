@@ -108,7 +108,11 @@ export function parseConfig<S extends SourceSchema>(
     const schemaProblems = formatter
       .toProblems(result.error.issues)
       .filter((problem) => !reported.has(pathKey(problem.path ?? [])));
-    throw new ConfigError(file, [...interpolationProblems, ...schemaProblems]);
+    // A placeholder under a key the schema does not know is that key's problem, which the
+    // schema reports (without quoting the key); the path of the placeholder would quote it.
+    const unknown = unknownKeyPaths(result.error.issues);
+    const placed = interpolationProblems.filter((problem) => !unknown.some((prefix) => startsWith(problem.path ?? [], prefix)));
+    throw new ConfigError(file, [...placed, ...schemaProblems]);
   }
 }
 
@@ -141,6 +145,16 @@ function coerceFromEnv(
   return changed;
 }
 
+function unknownKeyPaths(issues: readonly { code: string; path: PropertyKey[]; keys?: readonly string[] }[]): KeyPath[] {
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys' ? (issue.keys ?? []).map((key) => [...(issue.path as KeyPath), key]) : [],
+  );
+}
+
+function startsWith(path: KeyPath, prefix: KeyPath): boolean {
+  return prefix.length <= path.length && prefix.every((segment, index) => path[index] === segment);
+}
+
 const numberLiteral = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 
 function coerce(text: string, expected: unknown): number | boolean | undefined {
@@ -167,10 +181,7 @@ function parseYaml(text: string, file: string): unknown {
       file,
       doc.errors.map((error): ConfigProblem => {
         const position = error.linePos?.[0];
-        // prettyErrors appends " at line L, column C:" and a source excerpt; we carry the
-        // position ourselves and keep the excerpt out of a one-line-per-problem message.
-        const reason = error.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '');
-        return { line: position?.line, column: position?.col, message: `YAML syntax error: ${reason}` };
+        return { line: position?.line, column: position?.col, message: `YAML syntax error: ${yamlReason(error.code, error.message)}` };
       }),
     );
   }
@@ -183,14 +194,52 @@ function parseJson(text: string, file: string): unknown {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // V8 reports an offset for most errors ("... in JSON at position 13"), the end for a
-    // truncated file, and for some tokens only an excerpt of the input, which we drop: it
-    // may be long, and the file may hold values someone would rather not see in a log.
+    // truncated file, and for some tokens only an excerpt of the input. We keep the position
+    // and a reason that quotes nothing of the file (see jsonReason).
     const offsetMatch = /at position (\d+)/.exec(message);
     const offset = offsetMatch?.[1] !== undefined ? Number(offsetMatch[1]) : /end of JSON input/.test(message) ? text.length : undefined;
-    const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '');
+    const reason = jsonReason(message);
     const { line, column } = offset === undefined ? { line: undefined, column: undefined } : lineAndColumn(text, offset);
     throw new ConfigError(file, [{ line, column, message: `JSON syntax error: ${reason}` }]);
   }
+}
+
+/**
+ * V8's reason without any of the input it quotes: an excerpt (`, "…" is not valid JSON`,
+ * `..."…"...` for a long file) or the offending token (`Unexpected token 'x'`) may be part of
+ * a secret. Whatever V8 says that we do not recognise becomes a plain "not valid JSON".
+ */
+function jsonReason(message: string): string {
+  const reason = message.replace(/ in JSON at position \d+[\s\S]*$/, '').replace(/,\s*(\.\.\.)?"[\s\S]*$/, '');
+  if (/^Unexpected token\b/.test(reason)) return 'Unexpected token';
+  if (/^Unexpected (end of JSON input|non-whitespace character after JSON)$/.test(reason)) return reason;
+  if (/^(Unterminated string|Bad control character in string literal|Bad escaped character|Bad Unicode escape|Exponent part is missing a number|Unterminated fractional number|No number after minus sign)$/.test(reason)) return `${reason} in JSON`;
+  if (/^Expected (property name or '}'|',' or '}' after property value|',' or ']' after array element|':' after property name|double-quoted property name)$/.test(reason)) return reason;
+  return 'not valid JSON';
+}
+
+/**
+ * The yaml library's reason, for the errors whose messages quote nothing of the file; the
+ * others (an escape sequence, a tag, a scalar's first character, extra characters after a
+ * block scalar header) quote a piece of a value, so they get a fixed description instead.
+ */
+function yamlReason(code: string, message: string): string {
+  const quoting: Record<string, string> = {
+    BAD_DQ_ESCAPE: 'invalid escape sequence in a double-quoted string',
+    BAD_SCALAR_START: 'a plain value cannot start with this character (quote the value)',
+    TAG_RESOLVE_FAILED: 'unresolved tag',
+    BAD_COLLECTION_TYPE: 'a tag used for the wrong kind of collection',
+    BAD_PROP_ORDER: 'anchors and tags must come after the indicator',
+    BAD_DIRECTIVE: 'invalid directive',
+    UNEXPECTED_TOKEN: 'unexpected token',
+  };
+  const fixed = quoting[code];
+  if (fixed !== undefined) return fixed;
+  // prettyErrors appends " at line L, column C:" and a source excerpt; we carry the position
+  // ourselves and keep the excerpt out of a one-line-per-problem message.
+  const reason = message.replace(/ at line \d+, column \d+:[\s\S]*$/, '');
+  // A message of another code that quotes something (a future version's) is cut there.
+  return reason.replace(/:\s[\s\S]*$/, '');
 }
 
 function lineAndColumn(text: string, offset: number): { line: number; column: number } {

@@ -26,30 +26,100 @@ export const ianaZone = z.string().refine(
       return false;
     }
   },
-  { error: (issue) => `must be an IANA time zone such as Asia/Shanghai, got "${String(issue.input)}"` },
+  // Never quotes what was given: a misplaced secret would be printed at start-up.
+  { error: 'must be an IANA time zone such as Asia/Shanghai' },
 );
 
-/** Resilience policy of one source's upstream calls; every field has a default. */
-export const httpPolicySchema: z.ZodType<UpstreamPolicy, Partial<UpstreamPolicy> | undefined> = z
-  .object({
-    /** Per-attempt timeout. */
-    timeoutMs: z.number().int().min(1).max(120_000).default(10_000),
-    /** Extra attempts for idempotent reads after 429, 5xx or a network error. */
-    retries: z.number().int().min(0).max(10).default(2),
-    /** First backoff delay; later ones grow exponentially, with jitter. */
-    retryBaseDelayMs: z.number().int().min(0).max(60_000).default(200),
-    /** Cap on any one wait, including a Retry-After the upstream asks for. */
-    retryMaxDelayMs: z.number().int().min(0).max(300_000).default(10_000),
-    /**
-     * Upstream calls in flight at once for this source; more wait in a queue. The default
-     * lets a page read every stream of a large scope (bk-repo: repositories × event types)
-     * in one round trip; lower it for an account with a tight rate limit.
-     */
-    concurrency: z.number().int().min(1).max(256).default(64),
-  })
-  .strict();
+/**
+ * A vendor's default rate limit for one source: from the vendor's documented quota where
+ * there is one, else a polite guess (docs/governors.md says which is which).
+ */
+export interface RateLimitDefaults {
+  perSecond: number;
+  burst: number;
+}
 
+/** For a vendor that documents no quota and names no default of its own. */
+export const DEFAULT_RATE_LIMIT: RateLimitDefaults = { perSecond: 20, burst: 40 };
 
+/**
+ * How long a call may wait for its turn (a token, or the end of a pause after a 429): well
+ * inside a request's own deadline, so that a page reports the source as rate limited, with
+ * `retryAfterMs`, instead of running out of time.
+ */
+export const DEFAULT_MAX_WAIT_MS = 5_000;
+
+export const DEFAULT_CIRCUIT_BREAKER = { failures: 5, halfOpenAfterMs: 10_000 } as const;
+
+/** What a configuration may say under `http`; every key is optional. */
+export interface HttpPolicyInput {
+  timeoutMs?: number;
+  retries?: number;
+  retryBaseDelayMs?: number;
+  retryMaxDelayMs?: number;
+  concurrency?: number;
+  rateLimit?: { perSecond?: number; burst?: number; maxWaitMs?: number };
+  circuitBreaker?: { failures?: number; halfOpenAfterMs?: number };
+}
+
+/**
+ * Resilience policy of one source's upstream calls, with `rateLimit` defaults of its vendor;
+ * every field has a default.
+ */
+export function httpPolicySchemaFor(rateLimitDefaults: RateLimitDefaults): z.ZodType<UpstreamPolicy, HttpPolicyInput | undefined> {
+  const rateLimit = z
+    .object({
+      /** 0 switches the rate limit off (pauses after a 429 still hold calls). */
+      perSecond: z.number().min(0).max(100_000).optional(),
+      /** Default: the vendor's burst with the vendor's rate, else one second's worth. */
+      burst: z.number().int().min(1).max(100_000).optional(),
+      maxWaitMs: z.number().int().min(0).max(300_000).default(DEFAULT_MAX_WAIT_MS),
+    })
+    .strict()
+    .transform(({ perSecond, burst, maxWaitMs }) => {
+      const rate = perSecond ?? rateLimitDefaults.perSecond;
+      // A burst sized for the vendor's rate would defeat a rate someone lowered on purpose.
+      const defaultBurst = rate === rateLimitDefaults.perSecond ? rateLimitDefaults.burst : Math.max(1, Math.ceil(rate));
+      return { perSecond: rate, burst: burst ?? defaultBurst, maxWaitMs };
+    });
+  return z
+    .object({
+      /** Per-attempt timeout. */
+      timeoutMs: z.number().int().min(1).max(120_000).default(10_000),
+      /** Extra attempts for idempotent reads after 429, 5xx or a network error. */
+      retries: z.number().int().min(0).max(10).default(2),
+      /** First backoff delay; later ones grow exponentially, with jitter. */
+      retryBaseDelayMs: z.number().int().min(0).max(60_000).default(200),
+      /** Cap on any one wait, including a Retry-After the upstream asks for, and on a pause. */
+      retryMaxDelayMs: z.number().int().min(0).max(300_000).default(10_000),
+      /**
+       * Upstream calls in flight at once for this source; more wait in a queue. The default
+       * lets a page read every stream of a large scope (bk-repo: repositories × event types)
+       * in one round trip; lower it for an account with a tight rate limit.
+       */
+      concurrency: z.number().int().min(1).max(256).default(64),
+      /** Calls started per second, across every request (upstream.governor.ts). */
+      rateLimit: rateLimit.default(() => ({ ...rateLimitDefaults, maxWaitMs: DEFAULT_MAX_WAIT_MS })),
+      /** Fail fast while the source keeps failing; `failures: 0` switches it off. */
+      circuitBreaker: z
+        .object({
+          failures: z.number().int().min(0).max(1_000).default(DEFAULT_CIRCUIT_BREAKER.failures),
+          halfOpenAfterMs: z.number().int().min(1).max(3_600_000).default(DEFAULT_CIRCUIT_BREAKER.halfOpenAfterMs),
+        })
+        .strict()
+        .default(() => ({ ...DEFAULT_CIRCUIT_BREAKER })),
+    })
+    .strict();
+}
+
+/** The `http` key of a source, defaulted whole when left out. */
+export function httpPolicyField(rateLimitDefaults: RateLimitDefaults = DEFAULT_RATE_LIMIT) {
+  const schema = httpPolicySchemaFor(rateLimitDefaults);
+  return schema.default(() => schema.parse({}));
+}
+
+/** The policy of a source of a vendor with no defaults of its own. */
+export const httpPolicySchema = httpPolicySchemaFor(DEFAULT_RATE_LIMIT);
 
 /**
  * How long a successful upstream answer serves identical requests, in seconds; 0 switches
@@ -64,7 +134,8 @@ export const DEFAULT_CACHE_TTL_SECONDS = 5;
 export const commonSourceFields = {
   name: sourceName,
   endpoint: httpUrl,
-  http: httpPolicySchema.default(() => httpPolicySchema.parse({})),
+  /** A vendor with a known quota overrides it: `http: httpPolicyField(ITS_RATE_LIMIT)`. */
+  http: httpPolicyField(),
   cacheTtlSeconds: cacheTtlSeconds(DEFAULT_CACHE_TTL_SECONDS),
 };
 

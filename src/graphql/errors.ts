@@ -10,6 +10,18 @@ export function badUserInput(message: string, argument?: string): GraphQLError {
   });
 }
 
+/** The code of a request that names something outside the caller's scope, or outside a source's. */
+export const FORBIDDEN = 'FORBIDDEN';
+
+/**
+ * A request for something the caller may not read: a source outside the principal's scope,
+ * or a native argument outside the source's configured scope. Refused before any upstream
+ * call, naming the argument at fault; the message names what was asked, never a secret.
+ */
+export function forbidden(message: string, argument?: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: FORBIDDEN, ...(argument ? { argument } : {}) } });
+}
+
 /** The extensions an upstream failure carries, in `errors[]` and in `SourceStatus.error`. */
 export function upstreamExtensions(error: UpstreamError): Record<string, unknown> {
   return {
@@ -17,6 +29,7 @@ export function upstreamExtensions(error: UpstreamError): Record<string, unknown
     source: error.source,
     ...(error.status !== undefined ? { upstreamStatus: error.status } : {}),
     ...(error.upstreamCode !== undefined ? { upstreamCode: error.upstreamCode } : {}),
+    ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
   };
 }
 

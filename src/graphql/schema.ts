@@ -8,13 +8,20 @@ import type { EnumValue } from '../vendors/vendor-module.js';
 import type { VendorRegistry } from '../vendors/vendor-registry.js';
 import { EventFieldsResolver } from './resolvers/event-fields.resolver.js';
 import { EventsResolver } from './resolvers/events.resolver.js';
+import { SourceFieldsResolver } from './resolvers/source-fields.resolver.js';
+import { guardArguments } from './validation/input-guard.js';
 
 /**
  * The public schema over a registry's vendors. `schema/schema.graphql` is this, printed for
  * the built-in ones (npm run schema:emit).
  */
 export async function buildEventgraphSchema(vendors: VendorRegistry): Promise<GraphQLSchema> {
-  const resolvers: NonEmptyArray<Function> = [EventsResolver, EventFieldsResolver, ...vendors.modules.flatMap((module) => module.graphql.resolvers)];
+  const resolvers: NonEmptyArray<Function> = [
+    EventsResolver,
+    EventFieldsResolver,
+    SourceFieldsResolver,
+    ...vendors.modules.flatMap((module) => module.graphql.resolvers),
+  ];
   const built = await buildSchema({
     resolvers,
     // Every event type is reachable through the Event interface only; list them so that
@@ -23,7 +30,9 @@ export async function buildEventgraphSchema(vendors: VendorRegistry): Promise<Gr
     // Only the ranges declared with IntRange: class-validator checks the arguments that carry one.
     validate: true,
   });
-  return withVendorValues(built, vendors);
+  // Every argument of every field, native queries included, is checked before its resolver
+  // runs (validation/input-guard.ts): nulls as absent, well-formed and bounded strings.
+  return guardArguments(withVendorValues(built, vendors));
 }
 
 /**

@@ -16,6 +16,23 @@ export interface EventSource {
   readonly endpoint: string;
   /** The view of one GraphQL request. DataLoaders live there, never across requests. */
   openSession(): SourceSession;
+  /**
+   * What a page of this source costs upstream, as far as the configuration tells, without
+   * calling anything: the cost limit refuses an operation before any resolver runs, when
+   * the streams are not listed yet (ModelArts lists its services upstream). Absent: one
+   * stream of small pages is assumed.
+   */
+  estimateStreams?(): StreamEstimate;
+}
+
+/** A source's streams as the configuration foresees them: see `EventSource.estimateStreams`. */
+export interface StreamEstimate {
+  /** How many streams a page reads; a guess where only the upstream knows. */
+  streams: number;
+  /** The largest page one call of a stream serves (its `Stream.maxPageSize`). */
+  maxPageSize: number;
+  /** Calls a page makes before reading any stream (a service list); none when absent. */
+  listingCalls?: number;
 }
 
 export interface SourceSession {

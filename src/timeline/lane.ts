@@ -26,6 +26,74 @@ export interface LaneOptions {
   planned: boolean;
   /** Some active filter field is applied here only, so the stream's total is not the filter's. */
   localOnly: boolean;
+  /** When the page must be answered; none when absent. */
+  deadline?: PageDeadline;
+}
+
+/** The largest delay `setTimeout` keeps; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * When a page must be answered: the request's deadline. Stream listings and reads race it.
+ * One that has not answered by then is given up: its stream (or source) fails with
+ * UPSTREAM_TIMEOUT like any failed read, so the page reports it, in `sources` and in the
+ * errors, with what the other streams gave, and its cursors carry the stream's lag for the
+ * next page to resume. The call itself runs on in the upstream core, under that source's
+ * own timeout; its answer may still serve the cache. After the deadline no call starts.
+ */
+export class PageDeadline {
+  private expiry: Promise<void> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
+
+  /** `at`: epoch ms; undefined for a page with no deadline. */
+  constructor(readonly at: number | undefined) {}
+
+  get passed(): boolean {
+    return this.at !== undefined && Date.now() >= this.at;
+  }
+
+  /** What `work` gives, or `timedOut()` thrown if the deadline comes first (at once when it has passed). */
+  async race<T>(work: () => Promise<T>, timedOut: () => UpstreamError): Promise<T> {
+    if (this.at === undefined) return work();
+    if (this.passed) throw timedOut();
+    const expired = Symbol('expired');
+    const first = await Promise.race([work(), this.expired().then(() => expired)]);
+    if (first === expired) throw timedOut();
+    return first as T;
+  }
+
+  /** Stops the timer once the page is read: no page leaves a timer behind. */
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.timer);
+  }
+
+  /** One timer for every race of the page, armed by the first. */
+  private expired(): Promise<void> {
+    this.expiry ??= new Promise<void>((resolve) => {
+      const arm = () => {
+        if (this.disposed) return;
+        const left = this.at! - Date.now();
+        if (left <= 0) resolve();
+        else this.timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+      };
+      arm();
+    });
+    return this.expiry;
+  }
+}
+
+/** The deadline of a page that has none. */
+export const NO_DEADLINE = new PageDeadline(undefined);
+
+/** The error of a read or listing still unanswered at the request's deadline. */
+export function deadlineError(sourceName: string, what: string): UpstreamError {
+  return new UpstreamError({
+    code: 'UPSTREAM_TIMEOUT',
+    source: sourceName,
+    message: `${what}: no answer by the request's deadline (server.requestTimeoutMs); the events gathered by then are in the page`,
+  });
 }
 
 /**
@@ -40,6 +108,7 @@ export class Lane {
   private readonly plan: StreamPlan;
   private readonly query: LaneQuery;
   private readonly window: EventFilter;
+  private readonly deadline: PageDeadline;
   private reader: StreamReader;
   private start: EventKey | undefined;
   private planned: boolean;
@@ -53,6 +122,8 @@ export class Lane {
   private last: EventKey | undefined;
   private streamTotal: number | null | undefined;
   private takenCount = 0;
+  /** The first read, started by `prime` before the merge asks for it. */
+  private priming: Promise<void> | undefined;
 
   constructor(options: LaneOptions) {
     this.stream = options.stream;
@@ -63,6 +134,7 @@ export class Lane {
     this.window = options.window;
     this.start = options.start;
     this.planned = options.planned;
+    this.deadline = options.deadline ?? NO_DEADLINE;
     this.repeats = new RepeatFilter(options.query.order);
     this.reader = this.open(options.start, options.want, options.resume);
   }
@@ -106,10 +178,26 @@ export class Lane {
   }
 
   /**
+   * Starts the first read now, as `fill(readOn)` would, so that the stream reads while other
+   * sources still list theirs; the merge's first `fill` waits for it rather than reading again.
+   */
+  prime(readOn: number): void {
+    if (this.priming) return;
+    this.priming = this.fill(readOn);
+    // Its failure is the merge's to see, through `fill`; never an unhandled rejection here.
+    this.priming.catch(() => undefined);
+  }
+
+  /**
    * Reads until an event is ready, the stream is done or a read fails. `readOn` is the page
    * size of a read on in full, should the planned read fall short.
    */
   async fill(readOn: number): Promise<void> {
+    const primed = this.priming;
+    if (primed) {
+      this.priming = undefined;
+      await primed;
+    }
     while (this.buffer.length === 0 && !this.failure && !this.finished) {
       if (this.done) {
         this.buffer = this.pending;
@@ -118,7 +206,8 @@ export class Lane {
       }
       if (this.planned && this.last) this.readOnInFull(this.last, readOn);
       try {
-        this.accept(await this.reader.next());
+        const reader = this.reader;
+        this.accept(await this.deadline.race(() => reader.next(), () => deadlineError(this.stream.sourceName, `stream ${this.stream.key}`)));
       } catch (error) {
         if (!(error instanceof UpstreamError)) throw error;
         this.failure = error;

@@ -1,14 +1,16 @@
 import type { SortDirection } from '../model/event.model.js';
 import {
+  checkCursorClient,
   checkCursorQuery,
   checkCursorSources,
   cursorArgument,
   decodeCursorOf,
   digest,
+  NO_CLIENT,
   type CursorCodec,
   type CursorState,
 } from './cursor.js';
-import { activeFields, canonicalFilter, type EventFilter, type FilterField } from './event-filter.js';
+import { activeFields, canonicalFilter, definedFilter, type EventFilter, type FilterField } from './event-filter.js';
 import { reverse } from './event-order.js';
 import type { EventSource, SourceSession } from './event-source.js';
 import { pageWant } from './read-contract.js';
@@ -25,6 +27,12 @@ export interface TimelineRequest {
   before?: string | null;
   filter: EventFilter;
   order: SortDirection;
+  /**
+   * Who asks, as an opaque text the caller chooses (the GraphQL layer: the principal's name
+   * and scope). Cursors are bound to it: one issued for another client is refused. A
+   * request without it is the client "no one in particular".
+   */
+  client?: string;
 }
 
 /** Everything a page is read by, decided before any upstream call. */
@@ -39,6 +47,8 @@ export interface PagePlan {
   cursor: CursorState | undefined;
   queryHash: string;
   sourcesHash: string;
+  /** Hash of the request's client: every cursor of the page carries it. */
+  clientHash: string;
   /** The snapshot time: the first page's, carried by every cursor after it. */
   asOf: number;
   /** The filter, its window ending at the snapshot at the latest. */
@@ -56,7 +66,8 @@ export interface PagePlan {
 
 /** Checks the request and decides how the page is read. Throws TimelineInputError on bad input. */
 export function planPage(request: TimelineRequest, sessions: SourceSession[], cursors: CursorCodec, now: number): PagePlan {
-  const { filter, order } = request;
+  const { order } = request;
+  const filter = definedFilter(request.filter);
   const backward = request.last != null || request.before != null;
   const limit = pageSize(request, backward);
   checkFilter(filter, sessions);
@@ -64,8 +75,10 @@ export function planPage(request: TimelineRequest, sessions: SourceSession[], cu
   const selected = sessions.filter((session) => isSelected(session.source, filter));
   const queryHash = digest([canonicalFilter(filter), order]);
   const sourcesHash = digest(selected.map((session) => session.source.name).sort());
+  const clientHash = request.client == null ? NO_CLIENT : digest(request.client);
   const cursor = decodeCursorOf(cursors, request, backward);
   if (cursor) {
+    checkCursorClient(cursor, clientHash, cursorArgument(backward));
     checkCursorQuery(cursor, queryHash, cursorArgument(backward));
     checkCursorSources(cursor, sourcesHash, cursorArgument(backward));
   }
@@ -81,6 +94,7 @@ export function planPage(request: TimelineRequest, sessions: SourceSession[], cu
     cursor,
     queryHash,
     sourcesHash,
+    clientHash,
     asOf,
     window: { ...filter, until },
     // Lags let a stream that failed earlier catch up. They are kept for forward paging
@@ -116,10 +130,13 @@ function checkFilter(filter: EventFilter, sessions: SourceSession[]): void {
     throw new TimelineInputError('filter.since is later than filter.until', 'filter');
   }
   const known = new Set(sessions.map((session) => session.source.name));
-  const unknown = (filter.sources ?? []).filter((name) => !known.has(name));
+  const unknown = [...new Set(filter.sources ?? [])].filter((name) => !known.has(name));
   if (unknown.length > 0) {
+    // A few names, each cut short: the message says what is wrong without echoing a whole list back.
+    const named = unknown.slice(0, 5).map((name) => `"${name.length > 64 ? `${name.slice(0, 64)}…` : name}"`);
+    const more = unknown.length > named.length ? ` and ${unknown.length - named.length} more` : '';
     throw new TimelineInputError(
-      `filter.sources: unknown source ${unknown.map((name) => `"${name}"`).join(', ')}; configured: ${[...known].join(', ')}`,
+      `filter.sources: unknown source ${named.join(', ')}${more}; configured: ${[...known].join(', ') || 'none'}`,
       'filter',
     );
   }

@@ -4,6 +4,7 @@ import { objectTag } from '../upstream/object-tag.js';
 import { UpstreamCallCounts } from '../upstream/upstream.calls.js';
 import type { CursorCodec } from './cursor.js';
 import { canonicalFilter } from './event-filter.js';
+import { PageDeadline } from './lane.js';
 import { merge } from './merge.js';
 import { cursorStateAt } from './page-cursor.js';
 import { openLanes } from './page-lanes.js';
@@ -65,13 +66,19 @@ export class Timeline {
    * the page that asked first, and a cache hit, or a kept page, counts nowhere. The page
    * learns them, and how long its answers may serve, from the one tally it hands to every
    * stream listing and read.
+   *
+   * `deadline` (epoch ms, the request's) bounds the reading: a stream or source that has not
+   * answered by then is reported as failed with UPSTREAM_TIMEOUT, and the page carries what
+   * the others gave. A page that waits for an identical one being built waits for that
+   * page's own reading, which its deadline bounds in turn.
    */
-  async page(request: TimelineRequest, sessions: SourceSession[], now = Date.now()): Promise<TimelinePage> {
+  async page(request: TimelineRequest, sessions: SourceSession[], now = Date.now(), deadline?: number): Promise<TimelinePage> {
     const key = this.pageKey(request, sessions, now);
     const kept = (await this.pages.get(key)) ?? (await this.building.get(key));
     if (kept) return { ...kept, sources: kept.sources.map((report) => ({ ...report, upstreamCalls: 0 })) };
     const calls = new UpstreamCallCounts();
-    const building = this.read(request, sessions, now, calls);
+    const reading = new PageDeadline(deadline);
+    const building = this.read(request, sessions, now, calls, reading);
     // Identical pages asked while this one is being built (a dashboard's panels refreshing
     // together) wait for it instead of building it again.
     this.building.set(key, building);
@@ -82,28 +89,39 @@ export class Timeline {
       if (ttlSeconds > 0) await this.pages.set(key, page, { ttl: ttlSeconds });
       return page;
     } finally {
+      reading.dispose();
       this.building.delete(key);
     }
   }
 
   /**
-   * Everything a page depends on besides the upstream answers: the arguments, the sources
-   * (as objects: a new configuration is a new set) and, for a first page, the snapshot time.
+   * Everything a page depends on besides the upstream answers: the arguments, the client,
+   * the sources (as objects: a new configuration is a new set) and, for a first page, the
+   * snapshot time.
    */
   private pageKey(request: TimelineRequest, sessions: SourceSession[], now: number): string {
-    const { first, after, last, before, filter, order } = request;
+    const { first, after, last, before, filter, order, client } = request;
     const sources = sessions.map((session) => objectTag(session.source));
-    return JSON.stringify([sources, first ?? null, after ?? null, last ?? null, before ?? null, canonicalFilter(filter), order, after ?? before ?? now]);
+    // The client too: a kept page's cursors are bound to the client it was built for.
+    return JSON.stringify([sources, client ?? null, first ?? null, after ?? null, last ?? null, before ?? null, canonicalFilter(filter), order, after ?? before ?? now]);
   }
 
   /** One page, in four steps: plan it, open a lane per stream, merge the lanes, report. */
-  private async read(request: TimelineRequest, sessions: SourceSession[], now: number, calls: UpstreamCallCounts): Promise<TimelinePage> {
+  private async read(
+    request: TimelineRequest,
+    sessions: SourceSession[],
+    now: number,
+    calls: UpstreamCallCounts,
+    deadline: PageDeadline,
+  ): Promise<TimelinePage> {
     const plan = planPage(request, sessions, this.cursors, now);
-    const opened = await openLanes(plan, this.readPlan, calls);
+    const opened = await openLanes(plan, this.readPlan, calls, deadline);
+    const stateAt = cursorStateAt(plan, opened);
     const emitted = await merge(opened.lanes, plan.limit, {
       order: plan.readOrder,
       after: plan.cursor?.key,
-      stateAt: cursorStateAt(plan, opened),
+      // Every cursor is bound to the client the page was read for.
+      stateAt: (position) => ({ ...stateAt(position), client: plan.clientHash }),
     });
     for (const lane of opened.lanes) {
       if (!lane.failed) this.readPlan?.remember(plan.planKey, lane.stream.key, lane.taken, plan.full);

@@ -23,12 +23,15 @@ import { UpstreamError, codeForStatus, type UpstreamErrorCode } from './upstream
 import { objectTag } from './object-tag.js';
 import type { UpstreamCallCounts } from './upstream.calls.js';
 import { currentRequestScope, runInRequestScope, type UpstreamRequestScope } from './upstream.scope.js';
+import { SourceGovernor, type GovernorState } from './upstream.governor.js';
+import { Redactor } from './upstream.redact.js';
 import { buildQueryString, parseRetryAfter } from './upstream.url.js';
 
 /**
  * The upstream HTTP core: one small base class that every vendor client extends. The policy
- * (timeouts, retries, concurrency, error mapping, per-request deduplication, the short
- * cross-request cache, call counting) lives here once; a vendor adapts it through
+ * (timeouts, retries, concurrency, the source's rate limit, pauses and circuit breaker,
+ * error mapping, per-request deduplication, the short cross-request cache, call counting,
+ * keeping credentials out of error messages) lives here once; a vendor adapts it through
  * the overridable hooks below (`willSendRequest`, `errorFor`, `didReceiveUnauthorized`,
  * `cacheKeyFor`), in the manner of @apollo/datasource-rest's RESTDataSource.
  */
@@ -118,6 +121,12 @@ export interface UpstreamClientOptions {
   cacheTtlSeconds?: number;
   /** Where answers are kept; by default in memory, bounded by size. */
   cache?: KeyValueCache<CachedAnswer>;
+  /**
+   * The source's credentials (keys, passwords, tokens): no error this client throws may
+   * carry one, whatever the upstream echoes back. A password in the base URL's userinfo is
+   * added by the core itself.
+   */
+  secrets?: readonly (string | undefined)[];
 }
 
 /** A validated answer as the cross-request cache keeps it. */
@@ -186,9 +195,27 @@ export abstract class UpstreamClient {
    */
   private readonly preparationFailures = new WeakSet<object>();
 
+  /**
+   * The source's protection across requests: its rate limit, the pause a 429 or a
+   * Retry-After sets for every request, and its circuit breaker (upstream.governor.ts).
+   * Per client, and a client lives as long as its configured source, so every request
+   * to the source meets the same one.
+   */
+  private readonly governor: SourceGovernor;
+
+  /** Replaces the source's credentials in every error that leaves the client. */
+  private readonly redactor: Redactor;
+
   constructor(options: UpstreamClientOptions) {
     this.sourceName = options.sourceName;
-    this.baseUrl = new URL(options.baseUrl);
+    const baseUrl = new URL(options.baseUrl);
+    // Userinfo is never sent (undici ignores it) and would otherwise reach cache keys and,
+    // through a URL in a message, a log. Dropped here, and its password kept as a secret.
+    const userinfo = [baseUrl.username, baseUrl.password].map((part) => safeDecode(part));
+    baseUrl.username = '';
+    baseUrl.password = '';
+    this.baseUrl = baseUrl;
+    this.redactor = new Redactor([...(options.secrets ?? []), ...userinfo.slice(1)]);
     this.policy = options.policy;
     this.onCall = options.onCall;
     this.cacheTtlSeconds = options.cacheTtlSeconds ?? 0;
@@ -202,8 +229,23 @@ export abstract class UpstreamClient {
       maxDelay: options.policy.retryMaxDelayMs,
     });
     const maxDelay = options.policy.retryMaxDelayMs;
+    this.governor = new SourceGovernor({
+      source: this.sourceName,
+      policy: options.policy,
+      isUpstreamFailure: (error) => !this.preparationFailures.has(error),
+    });
     this.retryPolicy = retry(
-      handleWhen((error) => error instanceof UpstreamError && error.transient && !this.preparationFailures.has(error)),
+      // Not a call the governor stopped (the refusal already said how long the wait is), and
+      // not once the circuit is open: the call that opened it fails with the upstream's own
+      // error, not with a refusal of its next attempt.
+      handleWhen(
+        (error) =>
+          error instanceof UpstreamError &&
+          error.transient &&
+          !this.preparationFailures.has(error) &&
+          !this.governor.isRefusal(error) &&
+          !this.governor.circuitIsOpen,
+      ),
       {
         maxAttempts: options.policy.retries,
         // The exponential series advances on every retry, Retry-After or not, so a later
@@ -373,48 +415,58 @@ export abstract class UpstreamClient {
     let unauthorized: PreparedRequest | undefined;
 
     const attemptOnce = async (): Promise<UpstreamResponse<T>> => {
-      attempts += 1;
       unauthorized = undefined;
+      // Before anything is prepared: a call the governor stops (circuit open, a pause or a
+      // wait for a token longer than it may wait) makes no attempt and counts nowhere.
+      await this.governor.admit();
+      attempts += 1;
       const prepared = this.prepare(request);
-      const raw = await this.bulkheadPolicy
-        .execute(
-          // Run in this call's request: a call that waited for a slot resumes in the context of
-          // whichever call freed it, and what `willSendRequest` starts (an IAM token request)
-          // belongs to this request, not to that one.
-          () => runInRequestScope(scope, async () => {
-            // Signed inside the slot, so that time spent queueing does not age the signature.
-            try {
-              await this.willSendRequest(prepared, calls);
-            } catch (error) {
-              if (typeof error === 'object' && error !== null) this.preparationFailures.add(error);
-              throw error;
+      return this.governor.run(async () => {
+        const raw = await this.bulkheadPolicy
+          .execute(
+            // Run in this call's request: a call that waited for a slot resumes in the context of
+            // whichever call freed it, and what `willSendRequest` starts (an IAM token request)
+            // belongs to this request, not to that one.
+            () => runInRequestScope(scope, async () => {
+              // Signed inside the slot, so that time spent queueing does not age the signature.
+              try {
+                await this.willSendRequest(prepared, calls);
+              } catch (error) {
+                if (typeof error === 'object' && error !== null) this.preparationFailures.add(error);
+                throw error;
+              }
+              // One logical call counts once, however many attempts it takes (retries, the
+              // re-authenticated retry after a 401): `upstreamCalls` reports the questions we
+              // asked, and the attempts stay visible in `UpstreamCallInfo.attempts`. A call
+              // that failed before anything was sent (its IAM token refused) is not counted.
+              if (!counted) {
+                counted = true;
+                calls?.add(this.sourceName);
+                scope?.calls.add(this.sourceName);
+              }
+              return this.exchange(prepared);
+            }),
+          )
+          .catch((error: unknown) => {
+            if (error instanceof BulkheadRejectedError) {
+              throw this.error('UPSTREAM_RATE_LIMITED', `too many calls to ${this.sourceName} waiting for a slot`, { cause: error });
             }
-            // One logical call counts once, however many attempts it takes (retries, the
-            // re-authenticated retry after a 401): `upstreamCalls` reports the questions we
-            // asked, and the attempts stay visible in `UpstreamCallInfo.attempts`. A call
-            // that failed before anything was sent (its IAM token refused) is not counted.
-            if (!counted) {
-              counted = true;
-              calls?.add(this.sourceName);
-              scope?.calls.add(this.sourceName);
-            }
-            return this.exchange(prepared);
-          }),
-        )
-        .catch((error: unknown) => {
-          if (error instanceof BulkheadRejectedError) {
-            throw this.error('UPSTREAM_RATE_LIMITED', `too many calls to ${this.sourceName} waiting for a slot`, { cause: error });
-          }
+            throw error;
+          });
+        status = raw.status;
+        size = raw.text.length;
+        // Read inside the breaker, so that it counts a 5xx (and a vendor's outage code in a
+        // 200) as the failure it is, not as an answer.
+        try {
+          const response = this.interpret(prepared, raw, schema);
+          this.governor.observe(undefined);
+          return response;
+        } catch (error) {
+          if (raw.status === 401) unauthorized = prepared;
+          if (error instanceof UpstreamError) this.governor.observe(error);
           throw error;
-        });
-      status = raw.status;
-      size = raw.text.length;
-      try {
-        return this.interpret(prepared, raw, schema);
-      } catch (error) {
-        if (raw.status === 401) unauthorized = prepared;
-        throw error;
-      }
+        }
+      });
     };
 
     const idempotent = request.idempotent ?? request.method === 'GET';
@@ -431,8 +483,11 @@ export abstract class UpstreamClient {
         throw error;
       }
     } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error));
-      throw error;
+      // The one exit of every failure: whatever the upstream echoed (a key in an error
+      // message, say) leaves without the source's credentials.
+      const redacted = error instanceof UpstreamError ? this.redactor.error(error) : error;
+      failure = redacted instanceof Error ? redacted : new Error(String(redacted));
+      throw redacted;
     } finally {
       this.observe({
         source: this.sourceName,
@@ -444,6 +499,11 @@ export abstract class UpstreamClient {
         ...(failure ? { error: failure } : {}),
       });
     }
+  }
+
+  /** The source's governors as they stand: circuit state, pause, wait for a token. */
+  governorState(): GovernorState {
+    return this.governor.state();
   }
 
   /** The final URL of a request: base URL path + request path, then the query. */
@@ -568,6 +628,14 @@ function withRetryAfter(error: UpstreamError, retryAfterMs: number | undefined):
     retryAfterMs,
     cause: error.cause,
   });
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Names the field that was wrong, e.g. `events[0].occur_time: expected number, received string`. */

@@ -9,7 +9,9 @@ export type UpstreamErrorCode =
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_RATE_LIMITED'
-  | 'UPSTREAM_BAD_RESPONSE';
+  | 'UPSTREAM_BAD_RESPONSE'
+  /** The source's circuit breaker is open: it kept failing, so the call was not sent. */
+  | 'UPSTREAM_CIRCUIT_OPEN';
 
 export interface UpstreamErrorOptions {
   code: UpstreamErrorCode;
@@ -23,8 +25,9 @@ export interface UpstreamErrorOptions {
   /** The vendor's own error message, kept verbatim for logs and `errors[]`. */
   upstreamMessage?: string;
   /**
-   * How long the upstream asked us to wait (`Retry-After`), in milliseconds. The retry
-   * policy reads it; it is not capped here.
+   * How long to wait before asking again, in milliseconds, when known: what the upstream
+   * asked (`Retry-After`, not capped here), or, for a call the source's governors stopped,
+   * how long its rate limit, pause or open circuit will keep it stopped.
    */
   retryAfterMs?: number;
   cause?: unknown;
@@ -56,7 +59,12 @@ export class UpstreamError extends Error {
    * retrying them only multiplies load on an upstream that already said no.
    */
   get transient(): boolean {
-    return this.code === 'UPSTREAM_UNAVAILABLE' || this.code === 'UPSTREAM_TIMEOUT' || this.code === 'UPSTREAM_RATE_LIMITED';
+    return (
+      this.code === 'UPSTREAM_UNAVAILABLE' ||
+      this.code === 'UPSTREAM_TIMEOUT' ||
+      this.code === 'UPSTREAM_RATE_LIMITED' ||
+      this.code === 'UPSTREAM_CIRCUIT_OPEN'
+    );
   }
 }
 

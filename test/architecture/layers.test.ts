@@ -21,6 +21,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   graphql: ['model', 'timeline', 'upstream', 'vendors'],
   server: ['graphql', 'timeline', 'upstream', 'vendors', 'model'],
   demo: ['config', 'emulators', 'vendors'],
+  cli: ['server'],
   'main.ts': ['config', 'demo', 'server', 'vendors'],
 };
 

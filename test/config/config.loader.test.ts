@@ -86,7 +86,15 @@ describe('loadConfigFile', () => {
     expect(config.sources[0]).toMatchObject({
       name: 'ma',
       credentials: { type: 'aksk', accessKey: 'AK', secretKey: 'SK' },
-      http: { timeoutMs: 10_000, retries: 2, retryBaseDelayMs: 200, retryMaxDelayMs: 10_000, concurrency: 64 },
+      http: {
+        timeoutMs: 10_000,
+        retries: 2,
+        retryBaseDelayMs: 200,
+        retryMaxDelayMs: 10_000,
+        concurrency: 64,
+        rateLimit: { perSecond: 10, burst: 10, maxWaitMs: 5_000 },
+        circuitBreaker: { failures: 5, halfOpenAfterMs: 10_000 },
+      },
       serviceListTtlSeconds: 60,
     });
   });
@@ -236,7 +244,7 @@ describe('environment interpolation', () => {
     const error = parseError(withSecret('${not valid}', { name: '${UNCLOSED' }));
     expect(error.message.split('\n')).toEqual([
       'test.yaml: sources[0].name: unterminated "${": close it with "}", or write "$${" for a literal "${"',
-      'test.yaml: sources[0].credentials.secretKey: "${not valid}" is not a valid placeholder: write ${NAME} or ${NAME:-default}, or "$${" for a literal "${"',
+      'test.yaml: sources[0].credentials.secretKey: holds a "${...}" that is not a valid placeholder: write ${NAME} or ${NAME:-default}, or "$${" for a literal "${"',
     ]);
   });
 
@@ -280,9 +288,9 @@ describe('environment interpolation', () => {
 });
 
 describe('schema problems', () => {
-  it('names allowed values for an unknown discriminator', () => {
+  it('names allowed values for an unknown discriminator, and not the value given', () => {
     const error = parseError({ sources: [source({ kind: 'foo' })] });
-    expect(error.message).toBe(`test.yaml: sources[0].kind: unknown source kind "foo"; expected one of: ${KINDS}`);
+    expect(error.message).toBe(`test.yaml: sources[0].kind: unknown source kind; expected one of: ${KINDS}`);
   });
 
   it('says a missing discriminator is required, with the allowed values', () => {
@@ -294,7 +302,7 @@ describe('schema problems', () => {
   it('names allowed credential types', () => {
     const error = parseError({ sources: [source({ credentials: { type: 'password' } })] });
     expect(error.message).toBe(
-      'test.yaml: sources[0].credentials.type: unknown credentials type "password"; expected one of: aksk, iam-token',
+      'test.yaml: sources[0].credentials.type: unknown credentials type; expected one of: aksk, iam-token',
     );
   });
 
@@ -309,13 +317,13 @@ describe('schema problems', () => {
     expect(error.message).toBe('test.yaml: sources[2].name: duplicate source name "ma" (already used by sources[0])');
   });
 
-  it('names unknown keys, one line each, suggesting the key that was meant', () => {
+  it('names unknown keys, one line each, quoting only a near miss of the key that was meant', () => {
     const doc = { server: { port: 1, colour: 'red' }, sources: [source({ endpiont: 'x' })], extra: true };
     const error = parseError(doc);
     expect(error.message.split('\n')).toEqual([
-      'test.yaml: server: unknown key "colour"; allowed here: port, host, cursorSecret, snapshotStepSeconds, adaptiveReads, requestTimeoutMs, maxConcurrentRequests, queueTimeoutMs, corsOrigins',
+      'test.yaml: server: an unknown key (not shown: it may be a misplaced value); allowed here: port, host, cursorSecret, snapshotStepSeconds, adaptiveReads, requestTimeoutMs, maxConcurrentRequests, queueTimeoutMs, corsOrigins',
       'test.yaml: sources[0]: unknown key "endpiont"; did you mean "endpoint"?',
-      'test.yaml: unknown key "extra"; allowed here: server, auth, limits, sources',
+      'test.yaml: an unknown key (not shown: it may be a misplaced value); allowed here: server, auth, limits, sources',
     ]);
     expect(error.problems.map((p) => p.path)).toEqual([['server'], ['sources', 0], []]);
   });
@@ -361,13 +369,71 @@ sources:
       `${path}: server.cursorSecret: must be at least 16 characters long`,
       `${path}: sources[0].name: must be 1-63 characters of a-z, 0-9, "-" or "_", starting with a letter or digit`,
       `${path}: sources[0].endpoint: must be an http(s) URL`,
-      `${path}: sources[0].http.timeoutMs: must be an integer, got the fraction 1.5`,
+      `${path}: sources[0].http.timeoutMs: must be an integer, got a fraction`,
       `${path}: sources[0].http.retries: must be at least 0`,
       `${path}: sources[0].credentials.projectName: is required`,
       `${path}: sources[0].scope.projectId: is required`,
-      `${path}: sources[1].kind: unknown source kind "aliyun-oss"; expected one of: ${KINDS}`,
+      `${path}: sources[1].kind: unknown source kind; expected one of: ${KINDS}`,
     ]);
     expect(error.problems).toHaveLength(10);
+  });
+});
+
+describe('http: rate limit and circuit breaker', () => {
+  const httpOf = (doc: Record<string, unknown>) => parseConfig({ sources: [doc] }, 'test.yaml', CONFIG_SCHEMA, {}).sources[0]!.http;
+  const tencent = (extra: Record<string, unknown> = {}) => ({
+    name: 'ccr',
+    kind: 'tencent-ccr',
+    credentials: { secretId: 'AKID', secretKey: 'key' },
+    scope: { region: 'ap-guangzhou', repositories: ['a/b'] },
+    ...extra,
+  });
+  const bkrepo = (extra: Record<string, unknown> = {}) => ({
+    name: 'bk',
+    kind: 'bkrepo',
+    endpoint: 'https://bkrepo.example.com',
+    credentials: { type: 'basic', username: 'u', password: 'p' },
+    scope: { projectId: 'p', repositories: ['r'] },
+    ...extra,
+  });
+
+  it("gives every source its vendor's default rate limit, and the common breaker", () => {
+    expect(httpOf(source())).toMatchObject({ rateLimit: { perSecond: 10, burst: 10, maxWaitMs: 5_000 }, circuitBreaker: { failures: 5, halfOpenAfterMs: 10_000 } });
+    expect(httpOf(tencent()).rateLimit).toEqual({ perSecond: 10, burst: 10, maxWaitMs: 5_000 });
+    expect(httpOf(bkrepo()).rateLimit).toEqual({ perSecond: 20, burst: 40, maxWaitMs: 5_000 });
+    // Setting another http key keeps the vendor's rate limit.
+    expect(httpOf(bkrepo({ http: { retries: 0 } }))).toMatchObject({ retries: 0, rateLimit: { perSecond: 20, burst: 40 } });
+  });
+
+  it('takes a rate of its own, with a burst of one second of it unless given', () => {
+    expect(httpOf(bkrepo({ http: { rateLimit: { perSecond: 2.5 } } })).rateLimit).toEqual({ perSecond: 2.5, burst: 3, maxWaitMs: 5_000 });
+    expect(httpOf(bkrepo({ http: { rateLimit: { perSecond: 5, burst: 50, maxWaitMs: 0 } } })).rateLimit).toEqual({ perSecond: 5, burst: 50, maxWaitMs: 0 });
+    expect(httpOf(bkrepo({ http: { rateLimit: { maxWaitMs: 250 } } })).rateLimit).toEqual({ perSecond: 20, burst: 40, maxWaitMs: 250 });
+    expect(httpOf(bkrepo({ http: { rateLimit: { perSecond: 0 } } })).rateLimit).toMatchObject({ perSecond: 0 });
+    expect(httpOf(bkrepo({ http: { circuitBreaker: { failures: 0 } } })).circuitBreaker).toEqual({ failures: 0, halfOpenAfterMs: 10_000 });
+  });
+
+  it('names the key of a bad value', () => {
+    const error = parseError({
+      sources: [
+        bkrepo({
+          http: { rateLimit: { perSecond: -1, burst: 0, maxWaitMs: 1.5, perMinute: 3 }, circuitBreaker: { failures: 'many', halfOpenAfterMs: 0 } },
+        }),
+      ],
+    });
+    expect(error.message.split('\n')).toEqual([
+      'test.yaml: sources[0].http.rateLimit.perSecond: must be at least 0',
+      'test.yaml: sources[0].http.rateLimit.burst: must be at least 1',
+      'test.yaml: sources[0].http.rateLimit.maxWaitMs: must be an integer, got a fraction',
+      'test.yaml: sources[0].http.rateLimit: an unknown key (not shown: it may be a misplaced value); allowed here: perSecond, burst, maxWaitMs',
+      'test.yaml: sources[0].http.circuitBreaker.failures: must be a number, got a string',
+      'test.yaml: sources[0].http.circuitBreaker.halfOpenAfterMs: must be at least 1',
+    ]);
+  });
+
+  it('reads a rate from the environment as a number', () => {
+    const config = parseConfig({ sources: [bkrepo({ http: { rateLimit: { perSecond: '${RATE}' } } })] }, 'test.yaml', CONFIG_SCHEMA, { RATE: '7' });
+    expect(config.sources[0]!.http.rateLimit).toEqual({ perSecond: 7, burst: 7, maxWaitMs: 5_000 });
   });
 });
 

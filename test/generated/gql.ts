@@ -25,6 +25,7 @@ type Documents = {
     "query SecretNotifications($source: String) {\n  secretNotifications(source: $source) {\n    count\n    currentCount\n    nextMarker\n    previousMarker\n    events {\n      ...EventFields\n    }\n  }\n}": typeof types.SecretNotificationsDocument,
     "query Sources {\n  sources {\n    name\n    kind\n    vendor\n    endpoint\n  }\n}": typeof types.SourcesDocument,
     "query TriggerLogs($source: String, $repoName: String, $offset: Int, $limit: Int, $order: SortDirection, $orderBy: TriggerLogOrderBy) {\n  triggerLogs(\n    source: $source\n    repoName: $repoName\n    offset: $offset\n    limit: $limit\n    order: $order\n    orderBy: $orderBy\n  ) {\n    repoName\n    totalCount\n    count\n    events {\n      ...EventFields\n    }\n  }\n}": typeof types.TriggerLogsDocument,
+    "query Viewer {\n  viewer {\n    name\n    sources {\n      name\n      kind\n      vendor\n      endpoint\n    }\n    kinds\n  }\n}": typeof types.ViewerDocument,
 };
 const documents: Documents = {
     "query AuditLogs($source: String, $projectId: String, $repoName: String!, $resourceKey: String, $eventType: String!, $sha256: String, $pipelineId: String, $buildId: String, $userId: String, $since: DateTime, $until: DateTime, $pageNumber: Int, $pageSize: Int, $direction: SortDirection) {\n  auditLogs(\n    source: $source\n    projectId: $projectId\n    repoName: $repoName\n    resourceKey: $resourceKey\n    eventType: $eventType\n    sha256: $sha256\n    pipelineId: $pipelineId\n    buildId: $buildId\n    userId: $userId\n    since: $since\n    until: $until\n    pageNumber: $pageNumber\n    pageSize: $pageSize\n    direction: $direction\n  ) {\n    pageNumber\n    pageSize\n    totalRecords\n    totalPages\n    count\n    timeZone\n    timeZoneFromUpstream\n    records {\n      ...EventFields\n    }\n  }\n}": types.AuditLogsDocument,
@@ -37,6 +38,7 @@ const documents: Documents = {
     "query SecretNotifications($source: String) {\n  secretNotifications(source: $source) {\n    count\n    currentCount\n    nextMarker\n    previousMarker\n    events {\n      ...EventFields\n    }\n  }\n}": types.SecretNotificationsDocument,
     "query Sources {\n  sources {\n    name\n    kind\n    vendor\n    endpoint\n  }\n}": types.SourcesDocument,
     "query TriggerLogs($source: String, $repoName: String, $offset: Int, $limit: Int, $order: SortDirection, $orderBy: TriggerLogOrderBy) {\n  triggerLogs(\n    source: $source\n    repoName: $repoName\n    offset: $offset\n    limit: $limit\n    order: $order\n    orderBy: $orderBy\n  ) {\n    repoName\n    totalCount\n    count\n    events {\n      ...EventFields\n    }\n  }\n}": types.TriggerLogsDocument,
+    "query Viewer {\n  viewer {\n    name\n    sources {\n      name\n      kind\n      vendor\n      endpoint\n    }\n    kinds\n  }\n}": types.ViewerDocument,
 };
 
 /**
@@ -79,6 +81,10 @@ export function graphql(source: "query Sources {\n  sources {\n    name\n    kin
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query TriggerLogs($source: String, $repoName: String, $offset: Int, $limit: Int, $order: SortDirection, $orderBy: TriggerLogOrderBy) {\n  triggerLogs(\n    source: $source\n    repoName: $repoName\n    offset: $offset\n    limit: $limit\n    order: $order\n    orderBy: $orderBy\n  ) {\n    repoName\n    totalCount\n    count\n    events {\n      ...EventFields\n    }\n  }\n}"): typeof import('./graphql.js').TriggerLogsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Viewer {\n  viewer {\n    name\n    sources {\n      name\n      kind\n      vendor\n      endpoint\n    }\n    kinds\n  }\n}"): typeof import('./graphql.js').ViewerDocument;
 
 
 export function graphql(source: string) {

@@ -245,6 +245,11 @@ export type TriggerLogsQueryVariables = Exact<{
 
 export type TriggerLogsQuery = { triggerLogs: { repoName: string, totalCount: number, count: number, events: Array<{ __typename: 'TriggerEvent', triggerName: string, repoName: string, tagName: string, invokeSource: string, invokeAction: string, invokeTime: string, id: string, kind: EventKind, vendor: Vendor, occurredAt: string, outcome: EventOutcome, actor: string | null, resource: string | null, summary: string, raw: unknown, invokeCondition: { invokeMethod: string, invokeExpr: string, tagList: Array<string> | null }, invokePara: { appId: string | null, serviceName: string | null, clusterId: string | null, namespace: string | null, containerName: string | null, clusterRegion: number | null, clusterRegionName: string | null }, invokeResult: { returnCode: number, returnMsg: string | null }, source: { name: string } }> } };
 
+export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ViewerQuery = { viewer: { name: string, kinds: Array<EventKind>, sources: Array<{ name: string, kind: EventKind, vendor: Vendor, endpoint: string }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -1149,3 +1154,17 @@ export const TriggerLogsDocument = new TypedDocumentString(`
     buildId
   }
 }`) as unknown as TypedDocumentString<TriggerLogsQuery, TriggerLogsQueryVariables>;
+export const ViewerDocument = new TypedDocumentString(`
+    query Viewer {
+  viewer {
+    name
+    sources {
+      name
+      kind
+      vendor
+      endpoint
+    }
+    kinds
+  }
+}
+    `) as unknown as TypedDocumentString<ViewerQuery, ViewerQueryVariables>;

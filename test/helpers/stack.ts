@@ -57,7 +57,11 @@ export function iamCredentials(emulators: RunningEmulators, overrides: Record<st
 export interface StackOptions<L extends readonly AnyVendorModule[]> {
   emulators?: StartEmulatorsOptions<L>;
   sources?: (emulators: RunningEmulators<L>) => unknown[];
-  server?: Pick<ServerOptions, 'adaptiveReads'>;
+  /** Server options beyond the test defaults (loopback, a fixed cursor secret, auth off). */
+  server?: Pick<
+    ServerOptions,
+    'adaptiveReads' | 'auth' | 'authTuning' | 'requestTimeoutMs' | 'maxConcurrentRequests' | 'queueTimeoutMs' | 'corsOrigins' | 'warn'
+  >;
   /** The vendor modules; the built-in ones unless a test adds one. */
   vendors?: L;
 }
@@ -70,13 +74,20 @@ export async function startStack<L extends readonly AnyVendorModule[] = typeof V
   const config = parseConfig(
     // The cross-request cache is off unless a source asks for it: tests change the emulators'
     // data and faults between requests and count calls. Its own tests turn it on. The same
-    // goes for the ModelArts service list (its key exists for ModelArts only).
+    // goes for the ModelArts service list (its key exists for ModelArts only), for the
+    // vendors' rate limits (a walk of hundreds of pages would wait on them for minutes) and
+    // for the circuit breaker (tests fail a source on purpose, many times over, and check
+    // what each failure says). The governors' own tests set both.
     {
-      sources: sources.map((source) => ({
-        cacheTtlSeconds: 0,
-        ...((source as { kind?: string }).kind === 'huawei-modelarts' ? { serviceListTtlSeconds: 0 } : {}),
-        ...(source as object),
-      })),
+      sources: sources.map((source) => {
+        const given = source as { kind?: string; http?: Record<string, unknown> };
+        return {
+          cacheTtlSeconds: 0,
+          ...(given.kind === 'huawei-modelarts' ? { serviceListTtlSeconds: 0 } : {}),
+          ...given,
+          http: { rateLimit: { perSecond: 0 }, circuitBreaker: { failures: 0 }, ...given.http },
+        };
+      }),
     },
     'test configuration',
     vendors.configSchema,
@@ -94,10 +105,11 @@ export async function startStack<L extends readonly AnyVendorModule[] = typeof V
   };
 }
 
-export async function postGraphQL<R>(url: string, query: string, variables?: unknown): Promise<GraphQLResult<R>> {
+/** `headers` are added to the request's, e.g. `{ authorization: 'Bearer …' }`. */
+export async function postGraphQL<R>(url: string, query: string, variables?: unknown, headers: Record<string, string> = {}): Promise<GraphQLResult<R>> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, ...((await response.json()) as Omit<GraphQLResult<R>, 'status'>) };

@@ -24,7 +24,7 @@ export function tencentSource(emulators: RunningEmulators, overrides: Record<str
     endpoint: emulators.tencentCcr.url,
     credentials: { secretId: demo.secretId, secretKey: demo.secretKey },
     scope: { region: demo.region, repositories: emulators.tencentCcr.repositories() },
-    http: { retries: 0 },
+    http: { retries: 0, rateLimit: { perSecond: 0 }, circuitBreaker: { failures: 0 } },
     ...overrides,
   };
 }

@@ -222,7 +222,6 @@ describe('Tencent CCR trigger logs, end to end over loopback HTTP', () => {
         { source: 'ccr', repoName: SEED_REPO, limit: 0 },
         { source: 'ccr', repoName: SEED_REPO, limit: 1001 },
         { source: 'ccr', repoName: SEED_REPO, offset: -1 },
-        { source: 'ccr', repoName: 'other/repo' },
         { source: 'ccr' },
         { repoName: SEED_REPO },
         { source: 'modelarts', repoName: SEED_REPO },
@@ -230,6 +229,11 @@ describe('Tencent CCR trigger logs, end to end over loopback HTTP', () => {
         const result = await stack.gql(TriggerLogsDocument, variables);
         expect(code(result), JSON.stringify(variables)).toBe('BAD_USER_INPUT');
       }
+      // A repository outside the source's scope is refused as FORBIDDEN, with the same message
+      // and no call either (docs/scopes.md).
+      const outside = await stack.gql(TriggerLogsDocument, { source: 'ccr', repoName: 'other/repo' });
+      expect(outside.errors![0]).toMatchObject({ extensions: { code: 'FORBIDDEN', argument: 'repoName' } });
+      expect(outside.errors![0]!.message).toMatch(/^repository "other\/repo" is not in the scope of source "ccr" \(/);
       expect(stack.emulators.tencentCcr.requests().total).toBe(0);
     });
   });

@@ -1,9 +1,10 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { generateApiKey, hashApiKey } from '../../src/server/auth/api-key.js';
 import { DEFAULT_GRAPHIQL_QUERY } from '../../src/server/graphiql/graphiql.route.js';
 import { launchChromium, openOfflinePage } from '../helpers/browser.js';
-import { startStack } from '../helpers/stack.js';
+import { startStack, type StackOptions } from '../helpers/stack.js';
 
 interface Target {
   /** Scheme, host and port: the one origin the browser may reach. */
@@ -16,8 +17,8 @@ interface Target {
 }
 
 /** The real server over the ModelArts emulator, asked for the service of the API page example by name. */
-async function startTarget(): Promise<Target> {
-  const stack = await startStack();
+async function startTarget(server?: StackOptions<never>['server']): Promise<Target> {
+  const stack = await startStack({ ...(server ? { server } : {}) });
   const graphqlUrl = stack.server.url;
   return {
     origin: new URL(graphqlUrl).origin,
@@ -144,6 +145,76 @@ describe('GraphiQL in a browser with no network', () => {
         'script-src-elem https://cdn.example.com/graphiql.js',
       ]);
       // The browser refused before any request was made, so routing never saw one.
+      expect(offOrigin).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+// The editor tools hold two editors, variables first and headers second (hidden by class
+// when not active); the headers editor is the last one.
+function headersText(page: Page) {
+  return page.evaluate(() => {
+    const wrappers = document.querySelectorAll('.graphiql-editor-tool .CodeMirror');
+    const editor = (wrappers[wrappers.length - 1] as { CodeMirror?: { getValue(): string } } | undefined)?.CodeMirror;
+    return editor?.getValue();
+  });
+}
+
+describe('GraphiQL with auth on', () => {
+  const key = generateApiKey();
+  let target: Target | undefined;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    const hash = await hashApiKey(key, { N: 2 ** 14, r: 8, p: 1 });
+    target = await startTarget({ auth: { mode: 'required', apiKeys: [{ name: 'browser', hash, sources: ['*'] }] } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await target?.close();
+  });
+
+  it('opens the headers editor, and runs a query with the key pasted there, keeping it out of storage', async () => {
+    const { origin, graphqlUrl, probe } = target!;
+    const { page, context, offOrigin } = await openOfflinePage(browser!, origin);
+    try {
+      await page.goto(graphqlUrl);
+      const queryEditor = page.locator('.graphiql-query-editor .CodeMirror');
+      await queryEditor.waitFor();
+      // The page opens with the headers editor showing the header to complete.
+      const headersEditor = page.locator('.graphiql-editor-tool .CodeMirror').last();
+      await headersEditor.waitFor({ state: 'visible' });
+      await expect.poll(() => headersText(page)).toContain('"Authorization": "Bearer "');
+
+      await queryEditor.click();
+      await page.keyboard.press('ControlOrMeta+A');
+      await page.keyboard.insertText(probe.query);
+      await page.waitForFunction((query) => localStorage.getItem('graphiql:query') === query, probe.query);
+
+      // Without the key, the server refuses, and GraphiQL shows why.
+      await page.locator('.graphiql-execute-button').click();
+      await expect.poll(async () => editorText(page, '.graphiql-response'), { timeout: 10_000 }).toMatch(/UNAUTHENTICATED/);
+
+      await headersEditor.click();
+      await page.keyboard.press('ControlOrMeta+A');
+      await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${key}` }));
+      const sent = page.waitForRequest((request) => request.method() === 'POST' && request.postData()?.includes('zcjtest-07085') === true);
+      await page.locator('.graphiql-execute-button').click();
+      expect((await sent).headers()['authorization']).toBe(`Bearer ${key}`);
+      await expect
+        .poll(async () => {
+          const text = await editorText(page, '.graphiql-response');
+          return text && !text.includes('UNAUTHENTICATED') ? (JSON.parse(text) as unknown) : undefined;
+        }, { timeout: 10_000 })
+        .toEqual({ data: probe.data });
+
+      // shouldPersistHeaders is off: the key is in no storage the page keeps.
+      const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+      expect(stored).not.toContain(key);
       expect(offOrigin).toEqual([]);
     } finally {
       await context.close();

@@ -166,6 +166,17 @@ describe('graphiqlRouter options', () => {
     }
   });
 
+  it('with credentials, opens the headers editor with the header to fill in, and no value', async () => {
+    const server = await startServer('on the endpoint path', { endpoint: '/graphql', credentials: true });
+    try {
+      const html = await (await fetch(`${server.origin}/graphql`, { headers: { accept: BROWSER_ACCEPT } })).text();
+      const config = pageConfig(html) as { defaultHeaders?: string };
+      expect(JSON.parse(config.defaultHeaders!)).toEqual({ Authorization: 'Bearer ' });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('refuses a relative endpoint', () => {
     expect(() => graphiqlRouter({ endpoint: 'graphql' })).toThrow(/absolute path/);
   });

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulators, type RunningEmulators } from '../../src/demo/demo.emulators.js';
+import { generateApiKey, hashApiKey } from '../../src/server/auth/api-key.js';
 import { startServer } from '../../src/server/server.js';
-import { postGraphQL } from '../helpers/stack.js';
+import { ANCHOR, modelArtsSource, postGraphQL } from '../helpers/stack.js';
 import { builtInVendors } from '../../src/vendors/vendors.js';
 
 /** `npm start` as a user runs it: a real process, real signals, real exit codes. */
@@ -33,7 +35,24 @@ function start(args: string[] = [], env: Record<string, string> = {}) {
     }
     throw new Error(`did not start: ${stdout} ${stderr}`);
   };
-  return { child, exited, output, started };
+  /** With a configuration file: no emulators are printed, only where it listens. */
+  const listening = async () => {
+    for (let i = 0; i < 300; i += 1) {
+      const url = /GraphQL endpoint at (\S+)/.exec(stdout)?.[1];
+      if (url) return url;
+      if (child.exitCode !== null) throw new Error(`exited early: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`did not start: ${stdout} ${stderr}`);
+  };
+  return { child, exited, output, started, listening };
+}
+
+async function configFile(document: unknown): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'eventgraph-'));
+  const file = join(dir, 'config.json');
+  await writeFile(file, JSON.stringify(document));
+  return file;
 }
 
 afterEach(() => {
@@ -112,6 +131,90 @@ describe('npm start', () => {
     expect(badPort.output().stderr).toMatch(/PORT/);
     const badArg = start(['--frobnicate']);
     expect(await badArg.exited).toBe(2);
+  });
+});
+
+describe('npm start: secure by default', () => {
+  let emulators: RunningEmulators;
+  beforeAll(async () => {
+    emulators = await startEmulators({ now: ANCHOR });
+  });
+  afterAll(() => emulators.close());
+  afterEach(() => emulators.modelarts.resetKnobs());
+
+  const sources = () => [{ ...modelArtsSource(emulators), cacheTtlSeconds: 0, serviceListTtlSeconds: 0 }];
+
+  it('demo mode listens on loopback only', async () => {
+    const app = start();
+    await app.started();
+    const printed = /GraphQL endpoint at (\S+)/.exec(app.output().stdout)![1]!;
+    const url = new URL(printed);
+    expect(url.hostname).toBe('127.0.0.1');
+    // Where the machine has another address, nothing answers there.
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address && !address.internal && address.family === 'IPv4');
+    if (external) {
+      const refused = await fetch(`http://${external.address}:${url.port}/healthz`).then(
+        () => 'answered',
+        () => 'refused',
+      );
+      expect(refused).toBe('refused');
+    }
+  });
+
+  it('refuses a non-loopback server.host without an auth section: exit 2, naming auth and server.host', async () => {
+    const file = await configFile({ server: { host: '0.0.0.0' }, sources: sources() });
+    const app = start(['--config', file]);
+    expect(await app.exited).toBe(2);
+    const { stderr, stdout } = app.output();
+    expect(stderr).toContain('server.host');
+    expect(stderr).toContain('`auth`');
+    expect(stdout).not.toMatch(/GraphQL endpoint at/);
+  });
+
+  it('warns when auth: { mode: none } is written out, and serves', async () => {
+    // On loopback: tests listen on loopback only. The warning for an exposed address is the
+    // same code path (src/server/exposure.ts, checked in edge.test.ts).
+    const file = await configFile({ server: { host: '127.0.0.1' }, auth: { mode: 'none' }, sources: sources() });
+    const app = start(['--config', file]);
+    const url = await app.listening();
+    expect(app.output().stderr).toMatch(/warning: auth: \{ mode: none \}: client authentication is off/);
+    const result = await postGraphQL<{ sources: Array<{ name: string }> }>(url, '{ sources { name } }');
+    expect(result.status).toBe(200);
+  });
+
+  it('reads auth from the configuration file: 401 without the key, 200 with it', async () => {
+    const key = generateApiKey();
+    const file = await configFile({
+      auth: { apiKeys: [{ name: 'ci', hash: await hashApiKey(key, { N: 2 ** 14, r: 8, p: 1 }) }] },
+      sources: sources(),
+    });
+    const app = start(['--config', file]);
+    const url = await app.listening();
+    expect(app.output().stdout).toMatch(/client authentication is on/);
+    expect((await postGraphQL(url, '{ sources { name } }')).status).toBe(401);
+    const result = await postGraphQL<{ sources: Array<{ name: string }> }>(url, '{ sources { name } }', undefined, { 'x-api-key': key });
+    expect(result.status).toBe(200);
+    expect(result.data!.sources.map((source) => source.name)).toEqual(['modelarts']);
+    expect((await fetch(new URL('/healthz', url))).status).toBe(200);
+  });
+
+  it('drains on SIGTERM for server.requestTimeoutMs: a slow request completes, then exit 0', async () => {
+    const file = await configFile({ server: { requestTimeoutMs: 3_000 }, sources: sources() });
+    const app = start(['--config', file]);
+    const url = await app.listening();
+    // Two upstream calls (the service list, then its events): about 1.5 s in all, within
+    // the 3 s request timeout, and still running when SIGTERM comes.
+    emulators.modelarts.setKnobs({ latencyMs: 750 });
+    const inFlight = postGraphQL<{ events: { edges: unknown[] } }>(url, '{ events(first: 2) { edges { node { id } } } }');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    app.child.kill('SIGTERM');
+    const result = await inFlight;
+    expect(result.status).toBe(200);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.events.edges).toHaveLength(2);
+    expect(await app.exited).toBe(0);
   });
 });
 

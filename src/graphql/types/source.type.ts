@@ -13,6 +13,6 @@ export class SourceType {
   @Field(() => VendorEnum, { description: 'Who runs its upstream.' })
   vendor!: Vendor;
 
-  @Field(() => String, { description: 'The upstream base URL.' })
+  @Field(() => String, { description: 'The upstream base URL, without any credentials written into it (`user:password@`).' })
   endpoint!: string;
 }

@@ -12,9 +12,58 @@ export const GRAPHIQL_BOOT_SCRIPT = `(function () {
   var config = JSON.parse(document.getElementById('graphiql-config').textContent);
   var fetcher = GraphiQL.createFetcher({ url: new URL(config.endpoint, location.href).href });
   var logo = React.createElement(GraphiQL.Logo, null, config.title);
+  // The headers editor is where a visitor pastes their credentials; GraphiQL merges its
+  // JSON into every request it sends, introspection included. When the endpoint needs
+  // credentials the editor starts open with the header to fill in. Headers are not
+  // persisted (shouldPersistHeaders false): a key must not outlive the tab in localStorage.
+  var props = {
+    fetcher: fetcher,
+    defaultQuery: config.defaultQuery,
+    isHeadersEditorEnabled: true,
+    shouldPersistHeaders: false,
+    storage: historyWithoutHeaders()
+  };
+  if (config.defaultHeaders) {
+    props.defaultHeaders = config.defaultHeaders;
+    props.defaultEditorToolsVisibility = 'headers';
+  }
   ReactDOM.createRoot(document.getElementById('graphiql')).render(
-    React.createElement(GraphiQL, { fetcher: fetcher, defaultQuery: config.defaultQuery }, logo)
+    React.createElement(GraphiQL, props, logo)
   );
+
+  // GraphiQL's history and favourites keep each run's headers in localStorage whatever
+  // shouldPersistHeaders says, and here headers are credentials. This storage is
+  // localStorage (GraphiQL's own keys only, as its default is) except that those entries
+  // are written without their headers.
+  function historyWithoutHeaders() {
+    var prefix = 'graphiql:';
+    var lists = { 'graphiql:queries': true, 'graphiql:favorites': true };
+    function scrub(key, value) {
+      if (!lists[key]) return value;
+      try {
+        var doc = JSON.parse(value);
+        (doc.queries || []).forEach(function (entry) { delete entry.headers; });
+        return JSON.stringify(doc);
+      } catch (e) {
+        return value;
+      }
+    }
+    function ownKeys() {
+      var keys = [];
+      for (var i = 0; i < localStorage.length; i++) {
+        var key = localStorage.key(i);
+        if (key && key.indexOf(prefix) === 0) keys.push(key);
+      }
+      return keys;
+    }
+    return {
+      getItem: function (key) { return localStorage.getItem(key); },
+      setItem: function (key, value) { localStorage.setItem(key, scrub(key, value)); },
+      removeItem: function (key) { localStorage.removeItem(key); },
+      clear: function () { ownKeys().forEach(function (key) { localStorage.removeItem(key); }); },
+      get length() { return ownKeys().length; }
+    };
+  }
 })();
 `;
 

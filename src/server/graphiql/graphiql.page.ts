@@ -5,6 +5,11 @@ export interface GraphiqlPageOptions {
   /** Where the page's fetcher sends operations (the GraphQL endpoint). */
   readonly endpoint: string;
   readonly defaultQuery: string;
+  /**
+   * The endpoint needs credentials: the page opens GraphiQL's headers editor with a
+   * template of the header to fill in. The value is never in the page; the visitor types it.
+   */
+  readonly credentials?: boolean;
   /** URL prefix under which the assets' `urlPath`s are served. */
   readonly assetsBase: string;
   readonly assets: GraphiqlPageAssets;
@@ -37,11 +42,20 @@ export const GRAPHIQL_CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'self'",
 ].join('; ');
 
+/**
+ * The headers editor's first content when the endpoint needs credentials: the header to
+ * send, with the place for the key. Sent as is, it is refused with a 401 that says how.
+ */
+export const CREDENTIALS_HEADER_TEMPLATE = `{
+  "Authorization": "Bearer "
+}`;
+
 export function renderGraphiqlPage(options: GraphiqlPageOptions): string {
   const config = {
     title: options.title,
     endpoint: options.endpoint,
     defaultQuery: options.defaultQuery,
+    ...(options.credentials ? { defaultHeaders: CREDENTIALS_HEADER_TEMPLATE } : {}),
   };
   const href = (urlPath: string): string => escapeHtml(`${options.assetsBase}${urlPath}`);
   const stylesheets = options.assets.stylesheets

@@ -11,6 +11,11 @@ export interface GraphiqlRouterOptions {
   readonly endpoint: string;
   /** The first tab's operation for a new visitor; defaults to DEFAULT_GRAPHIQL_QUERY. */
   readonly defaultQuery?: string;
+  /**
+   * The endpoint needs credentials (auth is on): the page opens GraphiQL's headers editor
+   * with an `Authorization` header to complete. The page itself stays open to everyone.
+   */
+  readonly credentials?: boolean;
 }
 
 /** Where the router serves the page's files, relative to where the router is mounted. */
@@ -78,6 +83,7 @@ export function graphiqlRouter(options: GraphiqlRouterOptions): express.Router {
         title: PAGE_TITLE,
         endpoint: options.endpoint,
         defaultQuery,
+        credentials: options.credentials ?? false,
         // Relative to the mount point, so both mountings in the doc comment work.
         assetsBase: `${req.baseUrl}${GRAPHIQL_ASSETS_PATH}`,
         assets: assets.page,

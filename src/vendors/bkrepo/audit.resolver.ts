@@ -1,10 +1,11 @@
 import { DateTimeResolver } from 'graphql-scalars';
 import { Args, ArgsType, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
 import { RecordNumbering, toAuditEvent } from './bkrepo.mapper.js';
+import { repositoryOutOfScope, resourceKeyOutOfScope } from './bkrepo.scope.js';
 import { BkRepoSource, MAX_PAGE_SIZE } from './bkrepo.source.js';
 import type { RequestContext } from '../../graphql/context.js';
 import { SortDirection } from '../../graphql/enums.js';
-import { badUserInput } from '../../graphql/errors.js';
+import { badUserInput, forbidden } from '../../graphql/errors.js';
 import { IntRange } from '../../graphql/validation/int-range.js';
 import { AuditEventType } from './audit-event.type.js';
 import { AuditLogPageType } from './audit-pages.type.js';
@@ -14,16 +15,16 @@ class AuditLogsArgs {
   @Field(() => String, { nullable: true, description: 'A configured bkrepo source; optional when there is only one.' })
   source?: string;
 
-  @Field(() => String, { nullable: true, description: "Default: the source's scope.projectId." })
+  @Field(() => String, { nullable: true, description: "Default and only value allowed: the source's scope.projectId (another is FORBIDDEN)." })
   projectId?: string;
 
-  @Field(() => String, { description: 'Exact repository name (empty for project-level events such as PROJECT_CREATED).' })
+  @Field(() => String, { description: "Exact repository name: one of the source's scope.repositories (another is FORBIDDEN)." })
   repoName!: string;
 
   @Field(() => String, {
     nullable: true,
     description:
-      "bk-repo's pattern, sent as given: a prefix in which `*` matches anything, with no end anchor (`/a/*.jar` also matches `/a/x.jarx`). Default: the source's scope.resourceKeyPrefix.",
+      "bk-repo's pattern, sent as given: a prefix in which `*` matches anything, with no end anchor (`/a/*.jar` also matches `/a/x.jarx`). Default: the source's scope.resourceKeyPrefix; a pattern that may match keys outside it is FORBIDDEN.",
   })
   resourceKey?: string;
 
@@ -73,10 +74,15 @@ export class AuditResolver {
     if (args.since && args.since.getTime() < 0) throw badUserInput('since must not be before 1970-01-01T00:00:00Z', 'since');
     const scope = session.source.scope;
     const projectId = args.projectId ?? scope.projectId;
+    const resourceKey = args.resourceKey ?? scope.resourceKeyPrefix;
+    // The source's own scope, before any call: its project, its repositories, its key prefix.
+    const violation =
+      repositoryOutOfScope(session.source.name, scope, projectId, args.repoName) ?? resourceKeyOutOfScope(session.source.name, scope, resourceKey);
+    if (violation) throw forbidden(violation.message, violation.argument);
     const answer = await session.listLogs({
       projectId,
       repoName: args.repoName,
-      resourceKey: args.resourceKey ?? scope.resourceKeyPrefix,
+      resourceKey,
       eventType: args.eventType,
       ...(args.sha256 == null ? {} : { sha256: args.sha256 }),
       ...(args.pipelineId == null ? {} : { pipelineId: args.pipelineId }),

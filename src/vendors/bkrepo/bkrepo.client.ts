@@ -72,6 +72,11 @@ export class BkRepoClient extends UpstreamClient {
       policy: config.http,
       cacheTtlSeconds: config.cacheTtlSeconds,
       ...(options.onCall ? { onCall: options.onCall } : {}),
+      // The pair too: the Authorization header is its base64, which an upstream may echo.
+      secrets:
+        config.credentials.type === 'basic'
+          ? [config.credentials.password, `${config.credentials.username}:${config.credentials.password}`]
+          : [config.credentials.accessKey, config.credentials.secretKey, `${config.credentials.accessKey}:${config.credentials.secretKey}`],
     });
     this.configuredZone = IANAZone.create(config.timeZone);
     this.credentials = config.credentials;

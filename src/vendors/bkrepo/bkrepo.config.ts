@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { commonSourceFields, ianaZone } from '../../config/source-config.fields.js';
+import { commonSourceFields, httpPolicyField, ianaZone, type RateLimitDefaults } from '../../config/source-config.fields.js';
+
+/**
+ * Default rate limit of one bk-repo source. bk-repo is self-hosted and documents no quota,
+ * but one source fans out to repositories × event types streams (36 in the demo), so a
+ * cold page is one burst of that many calls: a burst of 40 lets such a page go at once, and
+ * 20 a second keeps a stream of pages from crowding a server that also serves artifacts.
+ */
+export const BKREPO_RATE_LIMIT: RateLimitDefaults = { perSecond: 20, burst: 40 };
 
 /** bk-repo auth (docs/vendors/bkrepo.md): Basic with a password or user token, or Platform for a user. */
 export const bkRepoCredentialsSchema = z.discriminatedUnion('type', [
@@ -43,6 +51,7 @@ export const BKREPO_PUBLIC_EVENT_TYPES = [
 export const bkRepoSourceSchema = z
   .object({
     ...commonSourceFields,
+    http: httpPolicyField(BKREPO_RATE_LIMIT),
     kind: z.literal('bkrepo'),
     credentials: bkRepoCredentialsSchema,
     scope: z

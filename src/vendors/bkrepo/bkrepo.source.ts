@@ -11,6 +11,7 @@ import { readWindowByPages } from '../shared/window-pages.js';
 import { BkRepoClient, type ListLogsParams, type LogEntry, type LogListAnswer } from './bkrepo.client.js';
 import { RecordNumbering, streamKeyOf, toAuditEvent, type LogStreamRef } from './bkrepo.mapper.js';
 import { matchesResourcePattern, pushableResourcePrefix } from './bkrepo.resource-key.js';
+import { repositoryOutOfScope } from './bkrepo.scope.js';
 
 /**
  * bk-repo has no documented page maximum; 1000 keeps one answer (and one Mongo query on the
@@ -43,6 +44,11 @@ export class BkRepoSource implements EventSource {
   openSession(): BkRepoSession {
     return new BkRepoSession(this);
   }
+
+  /** One stream per (repository, event type) pair of the scope. */
+  estimateStreams() {
+    return { streams: this.scope.repositories.length * this.scope.eventTypes.length, maxPageSize: MAX_PAGE_SIZE };
+  }
 }
 
 export class BkRepoSession implements SourceSession {
@@ -61,8 +67,12 @@ export class BkRepoSession implements SourceSession {
     const [projectId, repoName, eventType, at] = naturalId;
     if (typeof projectId !== 'string' || typeof repoName !== 'string' || typeof eventType !== 'string') return null;
     if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) return null;
-    // Every record of that millisecond, numbered the way the timeline numbers them. `*` is
-    // every resource key; the digest in the id tells the record apart.
+    // An id naming a project or repository outside the source's scope was not issued by
+    // this source (or was forged to reach further than it may): no event, and no call.
+    if (repositoryOutOfScope(this.source.name, this.source.scope, projectId, repoName)) return null;
+    // Every record of that millisecond within the scope's key prefix, numbered the way the
+    // timeline numbers them: twins share their key, so the other keys change no number; the
+    // digest in the id tells the record apart.
     const ref: LogStreamRef = { sourceName: this.source.name, projectId, repoName, eventType };
     const numbering = new RecordNumbering();
     const wanted = encodeEventId(this.source.name, naturalId);
@@ -71,7 +81,7 @@ export class BkRepoSession implements SourceSession {
         projectId,
         repoName,
         eventType,
-        resourceKey: '*',
+        resourceKey: this.source.scope.resourceKeyPrefix,
         startTime: at,
         endTime: at,
         direction: 'ASC',

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { commonSourceFields, cacheTtlSeconds } from '../../config/source-config.fields.js';
-import { huaweiCredentialsSchema } from '../huawei/huawei.config.js';
+import { commonSourceFields, cacheTtlSeconds, httpPolicyField } from '../../config/source-config.fields.js';
+import { HUAWEI_RATE_LIMIT, huaweiCredentialsSchema } from '../huawei/huawei.config.js';
 
 export const csmsSourceSchema = z
   .object({
     ...commonSourceFields,
+    http: httpPolicyField(HUAWEI_RATE_LIMIT),
     kind: z.literal('huawei-csms'),
     credentials: huaweiCredentialsSchema,
     scope: z.object({ projectId: z.string().min(1) }).strict(),

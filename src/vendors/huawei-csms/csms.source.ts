@@ -56,6 +56,11 @@ export class CsmsSource implements EventSource {
     }
     return snapshot;
   }
+
+  /** One stream, cut from one answer: any page is one call (none while it is cached). */
+  estimateStreams() {
+    return { streams: 1, maxPageSize: Number.POSITIVE_INFINITY };
+  }
 }
 
 export class CsmsSession implements SourceSession {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { commonSourceFields } from '../../config/source-config.fields.js';
-import { huaweiCredentialsSchema } from '../huawei/huawei.config.js';
+import { commonSourceFields, httpPolicyField } from '../../config/source-config.fields.js';
+import { HUAWEI_RATE_LIMIT, huaweiCredentialsSchema } from '../huawei/huawei.config.js';
 
 /** Fixed HSS native filters, with the upstream's length limits (docs/vendors/huawei-hss.md). */
 const hssFixedFiltersSchema = z
@@ -17,6 +17,7 @@ const hssFixedFiltersSchema = z
 export const hssSourceSchema = z
   .object({
     ...commonSourceFields,
+    http: httpPolicyField(HUAWEI_RATE_LIMIT),
     kind: z.literal('huawei-hss'),
     credentials: huaweiCredentialsSchema,
     scope: z

@@ -37,6 +37,11 @@ export class HssSource implements EventSource {
   openSession(): HssSession {
     return new HssSession(this);
   }
+
+  /** One stream, the project's log, read at most HSS's `limit` a call. */
+  estimateStreams() {
+    return { streams: 1, maxPageSize: HSS_LIMITS.maxLimit };
+  }
 }
 
 export class HssSession implements SourceSession {

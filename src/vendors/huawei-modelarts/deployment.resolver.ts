@@ -1,6 +1,7 @@
 import { DateTimeResolver } from 'graphql-scalars';
 import { Args, ArgsType, Ctx, Field, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { DEPLOYMENT_KIND, type DeploymentEventRecord } from './deployment-event.record.js';
+import { scopedServices, serviceOutOfScope } from './modelarts.scope.js';
 import { ModelArtsSource } from './modelarts.source.js';
 import {
   EventNumbering,
@@ -10,7 +11,7 @@ import {
 } from './modelarts.mapper.js';
 import type { RequestContext } from '../../graphql/context.js';
 import { SortDirection } from '../../graphql/enums.js';
-import { badUserInput } from '../../graphql/errors.js';
+import { badUserInput, forbidden } from '../../graphql/errors.js';
 import { IntRange } from '../../graphql/validation/int-range.js';
 import { DeploymentEventType } from './deployment-event.type.js';
 import {
@@ -46,7 +47,7 @@ class PagingArgs {
 
 @ArgsType()
 class DeploymentServicesArgs extends PagingArgs {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "service_id; one of the source's scope.services when it names them (another is FORBIDDEN)." })
   serviceId?: string;
 
   @Field(() => String, { nullable: true })
@@ -70,7 +71,7 @@ class DeploymentServicesArgs extends PagingArgs {
 
 @ArgsType()
 class DeploymentEventsArgs extends PagingArgs {
-  @Field(() => String)
+  @Field(() => String, { description: "The service; one of the source's scope.services when it names them (another is FORBIDDEN)." })
   serviceId!: string;
 
   @Field(() => DeploymentEventTypeFilter, { nullable: true })
@@ -89,9 +90,14 @@ class DeploymentEventsArgs extends PagingArgs {
 /** Huawei ModelArts, queried natively: every upstream parameter, one upstream call. */
 @Resolver(() => DeploymentEventType)
 export class DeploymentResolver {
-  @Query(() => DeploymentServicePageType, { description: 'GET /v1/{project_id}/services, as is.' })
+  @Query(() => DeploymentServicePageType, {
+    description:
+      "GET /v1/{project_id}/services, as is; when the source names its services (scope.services), the page keeps only those (totalCount stays the upstream's).",
+  })
   async deploymentServices(@Args(() => DeploymentServicesArgs) args: DeploymentServicesArgs, @Ctx() context: RequestContext) {
     const session = context.session(ModelArtsSource, args.source);
+    const outOfScope = args.serviceId === undefined ? undefined : serviceOutOfScope(session.source, args.serviceId);
+    if (outOfScope) throw forbidden(outOfScope, 'serviceId');
     const answer = await session.listServices({
       serviceId: args.serviceId,
       serviceName: args.serviceName,
@@ -104,12 +110,17 @@ export class DeploymentResolver {
       sortBy: args.sortBy,
       order: upstreamOrder(args.order),
     });
-    return { totalCount: answer.total_count, count: answer.services.length, services: answer.services.map(toDeploymentService) };
+    // A source that names its services shows no other, even in a list of the project's.
+    const scoped = scopedServices(session.source);
+    const services = scoped ? answer.services.filter((service) => scoped.includes(service.service_id)) : answer.services;
+    return { totalCount: answer.total_count, count: services.length, services: services.map(toDeploymentService) };
   }
 
   @Query(() => DeploymentEventPageType, { description: 'GET /v1/{project_id}/services/{service_id}/events, as is.' })
   async deploymentEvents(@Args(() => DeploymentEventsArgs) args: DeploymentEventsArgs, @Ctx() context: RequestContext) {
     const session = context.session(ModelArtsSource, args.source);
+    const outOfScope = serviceOutOfScope(session.source, args.serviceId);
+    if (outOfScope) throw forbidden(outOfScope, 'serviceId');
     if (args.startTime && args.endTime && args.startTime > args.endTime) {
       throw badUserInput('startTime is later than endTime', 'startTime');
     }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { commonSourceFields } from '../../config/source-config.fields.js';
-import { huaweiCredentialsSchema } from '../huawei/huawei.config.js';
+import { commonSourceFields, httpPolicyField } from '../../config/source-config.fields.js';
+import { HUAWEI_RATE_LIMIT, huaweiCredentialsSchema } from '../huawei/huawei.config.js';
 
 export const modelArtsSourceSchema = z
   .object({
     ...commonSourceFields,
+    http: httpPolicyField(HUAWEI_RATE_LIMIT),
     kind: z.literal('huawei-modelarts'),
     credentials: huaweiCredentialsSchema,
     /**

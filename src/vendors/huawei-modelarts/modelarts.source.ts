@@ -50,6 +50,21 @@ export class ModelArtsSource implements EventSource {
   openSession(): ModelArtsSession {
     return new ModelArtsSession(this, this.config.scope.services);
   }
+
+  /**
+   * How many services the cost estimate assumes for a source that does not name its
+   * services (`scope.services`); see docs/limits.md. Naming them makes the estimate exact.
+   */
+  static readonly ESTIMATED_SERVICES = 10;
+
+  /**
+   * One stream per service, and the service list first (read even when the configuration
+   * names the services: it gives their names). Without `scope.services` only the list
+   * knows how many there are, and estimating may call nothing: a guess stands in.
+   */
+  estimateStreams() {
+    return { streams: this.config.scope.services?.length ?? ModelArtsSource.ESTIMATED_SERVICES, maxPageSize: MAX_PAGE, listingCalls: 1 };
+  }
 }
 
 /** One GraphQL request's view of a ModelArts source: it batches service lookups. */

@@ -45,6 +45,10 @@ export abstract class HuaweiClient extends UpstreamClient {
       policy: config.http,
       ...(config.cacheTtlSeconds === undefined ? {} : { cacheTtlSeconds: config.cacheTtlSeconds }),
       ...(options.onCall ? { onCall: options.onCall } : {}),
+      secrets:
+        config.credentials.type === 'aksk'
+          ? [config.credentials.accessKey, config.credentials.secretKey]
+          : [config.credentials.password],
     });
     this.projectId = config.scope.projectId;
     this.auth = createHuaweiAuth(config.credentials, {

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { httpUrl } from '../../config/source-config.fields.js';
+import { httpUrl, type RateLimitDefaults } from '../../config/source-config.fields.js';
+
+/**
+ * Default rate limit of one Huawei source (HSS, CSMS, ModelArts). Huawei's API gateway
+ * throttles per user and answers 429 `APIGW.0308` beyond its quota, but the pages of these
+ * three APIs publish no figure. A polite guess: at most 20 calls in any one second (a burst of
+ * 10, then 10 a second), which a page of a few dozen streams still reads within a few seconds.
+ * Several sources of one account share its quota: lower it for each when they are many.
+ */
+export const HUAWEI_RATE_LIMIT: RateLimitDefaults = { perSecond: 10, burst: 10 };
 
 /** Huawei Cloud auth (docs/vendors/huawei-modelarts.md, "Auth and signing"): AK/SK request signing, or an IAM token. */
 export const huaweiCredentialsSchema = z.discriminatedUnion('type', [

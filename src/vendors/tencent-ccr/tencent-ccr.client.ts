@@ -66,6 +66,7 @@ export class TencentCcrClient extends UpstreamClient {
       policy: config.http,
       cacheTtlSeconds: config.cacheTtlSeconds,
       ...(options.onCall ? { onCall: options.onCall } : {}),
+      secrets: [config.credentials.secretId, config.credentials.secretKey, config.credentials.token],
     });
     this.region = config.scope.region;
     this.credentials = config.credentials;

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { commonSourceFields, httpUrl, ianaZone } from '../../config/source-config.fields.js';
+import { commonSourceFields, httpPolicyField, httpUrl, ianaZone, type RateLimitDefaults } from '../../config/source-config.fields.js';
+
+/**
+ * Default rate limit of one CCR source. Tencent Cloud API's usual default frequency limit is
+ * 20 calls a second per action, access region and sub-account; the legacy ListTriggerLog
+ * page names none of its own, so we keep under that: a burst of 10, then 10 a second, which
+ * never puts more than 20 calls into any one second.
+ */
+export const TENCENT_CCR_RATE_LIMIT: RateLimitDefaults = { perSecond: 10, burst: 10 };
 
 /** Tencent Cloud legacy API 2.0 keys (docs/vendors/tencent-ccr.md); `token` only for a temporary key. */
 export const tencentCredentialsSchema = z
@@ -13,6 +21,7 @@ export const tencentCredentialsSchema = z
 export const tencentCcrSourceSchema = z
   .object({
     ...commonSourceFields,
+    http: httpPolicyField(TENCENT_CCR_RATE_LIMIT),
     endpoint: httpUrl.default('https://ccr.api.qcloud.com'),
     kind: z.literal('tencent-ccr'),
     credentials: tencentCredentialsSchema,

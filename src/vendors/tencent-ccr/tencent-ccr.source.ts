@@ -59,6 +59,11 @@ export class TencentCcrSource implements EventSource {
   openSession(): TencentCcrSession {
     return new TencentCcrSession(this);
   }
+
+  /** One stream per configured repository, read 100 records a call. */
+  estimateStreams() {
+    return { streams: this.repositories.length, maxPageSize: MAX_STREAM_PAGE };
+  }
 }
 
 export class TencentCcrSession implements SourceSession {

@@ -3,7 +3,7 @@ import { toTriggerEvent, TriggerLogNumbering } from './tencent-ccr.mapper.js';
 import { TencentCcrSource } from './tencent-ccr.source.js';
 import type { RequestContext } from '../../graphql/context.js';
 import { SortDirection } from '../../graphql/enums.js';
-import { badUserInput } from '../../graphql/errors.js';
+import { badUserInput, forbidden } from '../../graphql/errors.js';
 import { IntRange } from '../../graphql/validation/int-range.js';
 import { TriggerEventType } from './trigger-event.type.js';
 import { TriggerLogOrderBy, TriggerLogPageType } from './trigger-pages.type.js';
@@ -18,7 +18,7 @@ class TriggerLogsArgs {
 
   @Field(() => String, {
     nullable: true,
-    description: 'The upstream `reponame`: one of the source\'s configured repositories; optional when it has only one.',
+    description: 'The upstream `reponame`: one of the source\'s configured repositories (another is FORBIDDEN); optional when it has only one.',
   })
   repoName?: string;
 
@@ -48,8 +48,10 @@ export class TriggerResolver {
     if (repoName === undefined) {
       throw badUserInput(`repoName is required: source "${session.source.name}" reads ${repositories.join(', ')}`, 'repoName');
     }
+    // A repository outside the source's own scope is FORBIDDEN, before any call: the
+    // credentials may well reach it upstream, the configuration does not.
     if (!repositories.includes(repoName)) {
-      throw badUserInput(
+      throw forbidden(
         `repository "${repoName}" is not in the scope of source "${session.source.name}" (${repositories.join(', ')})`,
         'repoName',
       );

@@ -31,7 +31,7 @@ describe('tencent-ccr configuration', () => {
       }
       throw new Error('expected a ConfigError');
     };
-    expect(problems({ timeZone: 'Asia/Beijing' })).toMatch(/sources\[0\]\.timeZone: must be an IANA time zone such as Asia\/Shanghai, got "Asia\/Beijing"/);
+    expect(problems({ timeZone: 'Asia/Beijing' })).toMatch(/sources\[0\]\.timeZone: must be an IANA time zone such as Asia\/Shanghai$/);
     expect(problems({ signatureMethod: 'HmacMD5' })).toMatch(/sources\[0\]\.signatureMethod/);
     expect(problems({ scope: { region: 'ap-guangzhou', repositories: ['a/b', 'a/b'] } })).toMatch(/sources\[0\]\.scope\.repositories: must not name a repository twice/);
     expect(problems({ scope: { region: 'ap-guangzhou', repositories: [] } })).toMatch(/sources\[0\]\.scope\.repositories/);

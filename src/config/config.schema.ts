@@ -24,7 +24,7 @@ export function configSchemaFor<S extends SourceSchema>(sourceSchemas: readonly 
         .object({
           /** The PORT environment variable, when set, wins. */
           port: z.number().int().min(0).max(65_535).default(4000),
-          /** Without it, every interface. */
+          /** Without it, loopback (127.0.0.1); any other needs an `auth` section. */
           host: z.string().min(1).optional(),
           /**
            * Key that signs cursors, so a tampered cursor is refused. Replicas behind one

@@ -1,26 +1,11 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
 import { limitsSchema, type LimitsConfig } from '../src/config/auth-config.schema.js';
 import { parseConfig } from '../src/config/config.loader.js';
 import { demoSources } from '../src/demo/demo.config.js';
 import { startEmulators } from '../src/demo/demo.emulators.js';
 import type { RequestCounts } from '../src/emulators/shared/request.log.js';
-import { RequestContext } from '../src/graphql/context.js';
-import { formatError } from '../src/graphql/errors.js';
-import { buildEventgraphSchema } from '../src/graphql/schema.js';
-import { armorProtection } from '../src/server/plugins/armor.plugin.js';
-import { costLimitPlugin } from '../src/server/plugins/cost-limit.plugin.js';
-import { partialErrorsPlugin } from '../src/server/plugins/partial-errors.plugin.js';
-import { responseSizeLimit } from '../src/server/plugins/response-size.plugin.js';
-import type { EventSource } from '../src/timeline/event-source.js';
-import { CursorCodec } from '../src/timeline/cursor.js';
-import { Timeline } from '../src/timeline/timeline.js';
-import { UpstreamRequestScope } from '../src/upstream/upstream.scope.js';
+import { startServer } from '../src/server/server.js';
+import type { DemoSourceDocument } from '../src/vendors/vendor-module.js';
 import { builtInVendors, VENDORS } from '../src/vendors/vendors.js';
 import { mib, ms, summarize, type Summary } from './stats.js';
 
@@ -216,47 +201,29 @@ export function renderLimits(refusals: readonly RefusalResult[], concurrent: Con
   return lines.join('\n');
 }
 
-/** A server with the limit plugins, as src/server/server.ts is to wire them, over `sources`. */
-async function startLimitedServer(sources: readonly EventSource[], limits: LimitsConfig): Promise<{ url: string; stop(): Promise<void> }> {
+/**
+ * A server with `limits`, over demo mode's sources with the cross-request cache off, so that
+ * every document at the limit really goes upstream. Shape limits wide enough for the
+ * 500-alias document to reach the cost limit rather than be refused while parsing.
+ */
+export async function startLimitsBenchServer(documents: readonly DemoSourceDocument[]): Promise<{ url: string; limits: LimitsConfig; stop(): Promise<void> }> {
   const vendors = builtInVendors();
-  const app = express();
-  const httpServer = createServer(app);
-  const timeline = new Timeline(new CursorCodec('limits-bench-cursor-secret'));
-  const armor = armorProtection(limits);
-  const responseSize = responseSizeLimit(limits);
-  const apollo = new ApolloServer<RequestContext>({
-    schema: await buildEventgraphSchema(vendors),
-    formatError,
-    validationRules: armor.validationRules,
-    parseOptions: armor.parseOptions,
-    stringifyResult: responseSize.stringifyResult,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...armor.plugins, costLimitPlugin(limits), partialErrorsPlugin(), responseSize.plugin],
-  });
-  await apollo.start();
-  app.use(
-    '/graphql',
-    express.json({ limit: '1mb' }),
-    (_req, _res, next) => new UpstreamRequestScope().run(next),
-    expressMiddleware(apollo, { context: async () => new RequestContext({ sources, timeline, snapshotStepMs: 5_000 }) }),
-  );
-  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`, stop: () => apollo.stop() };
+  const limits = limitsSchema.parse({ maxAliases: 1000, maxTokens: 100_000 });
+  const config = parseConfig({ sources: documents.map((source) => ({ ...source, cacheTtlSeconds: 0 })) }, 'limits benchmark', vendors.configSchema);
+  const server = await startServer({ vendors, port: 0, host: '127.0.0.1', cursorSecret: 'limits-bench-cursor-secret', limits });
+  server.setSources(vendors.createSources(config));
+  return { url: server.url, limits, stop: () => server.stop() };
 }
 
 async function main(): Promise<void> {
   const smoke = process.env.BENCH_SMOKE === '1';
-  const vendors = builtInVendors();
   const emulators = await startEmulators({ scale: 2, seed: 1, now: Date.UTC(2026, 0, 1) });
   const handles = emulators as unknown as Record<string, { requests(): RequestCounts; resetRequests(): void }>;
   const keys = VENDORS.map((module) => module.emulator.starter.key);
-  const documents = demoSources(VENDORS, emulators).map((source) => ({ ...source, cacheTtlSeconds: 0 }));
-  const sources = vendors.createSources(parseConfig({ sources: documents }, 'limits benchmark', vendors.configSchema));
-  // Shape limits wide enough for the 500-alias document to reach the cost limit.
-  const limits = limitsSchema.parse({ maxAliases: 1000, maxTokens: 100_000 });
-  const server = await startLimitedServer(sources, limits);
+  const server = await startLimitsBenchServer(demoSources(VENDORS, emulators));
   const target: LimitsBenchTarget = {
     url: server.url,
-    limits,
+    limits: server.limits,
     calls: async () => ({ total: keys.reduce((n, key) => n + handles[key]!.requests().total, 0) }),
     resetCalls: async () => keys.forEach((key) => handles[key]!.resetRequests()),
   };

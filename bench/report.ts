@@ -3,6 +3,9 @@ import type { DashboardResult } from './dashboard.bench.js';
 import type { DeepPagingResult } from './deep.bench.js';
 import type { FanOutResult } from './fanout.bench.js';
 import type { ServiceFieldResult } from './service.bench.js';
+import type { AuthBenchResult } from './auth.bench.js';
+import { governorReportLines, governorVerdict, type GovernorResult } from './governor.bench.js';
+import { renderLimits, type ConcurrentResult, type RefusalResult } from './limits.bench.js';
 import { SOURCE_KEYS, SOURCE_LABELS, type SourceKey } from './stack.js';
 import { mib, ms, ratio, signedMib } from './stats.js';
 import type { ThroughputResult } from './throughput.bench.js';
@@ -38,6 +41,9 @@ export interface Results {
   throughput: ThroughputResult;
   dashboard: DashboardResult;
   service: ServiceFieldResult;
+  auth: AuthBenchResult;
+  limits: { refusal: RefusalResult; concurrent: ConcurrentResult };
+  governor: GovernorResult;
 }
 
 /** A table: a header row and rows of cells. */
@@ -96,6 +102,25 @@ function summary(results: Results): Table {
       [`2. page ${deep.options.deepPage} / page 1, upstream calls (mean)`, '< 1.50×', `${ratio(deepCalls)} (${deep.deep.calls.total.mean.toFixed(1)} / ${deep.first.calls.total.mean.toFixed(1)})`, verdict(deepCalls < 1.5)],
       ['3. throughput, eventgraph / bare Apollo Server', '≥ 0.50×', `${ratio(thr)} (${throughput.eventgraph.rps.toFixed(1)} / ${throughput.bare.rps.toFixed(1)} req/s)`, verdict(thr >= 0.5)],
       ['4. upstream calls, three panels / one panel', '1.00×', `${ratio(dash)} (${dashboard.three.calls.total.mean.toFixed(1)} / ${dashboard.one.calls.total.mean.toFixed(1)})`, verdict(Math.abs(dash - 1) < 1e-9)],
+      ['6. warm throughput, API key / auth off', '≥ 0.95×', `${ratio(results.auth.ratio)} (${results.auth.apiKey.rps.toFixed(1)} / ${results.auth.off.rps.toFixed(1)} req/s)`, verdict(results.auth.ratio >= 0.95)],
+      [
+        '7. the 500-alias document: refused, p50, upstream calls',
+        '< 50 ms, 0',
+        `${ms(results.limits.refusal.ms.median)} (${results.limits.refusal.code}), ${results.limits.refusal.upstreamCalls}`,
+        verdict(results.limits.refusal.ms.median < 50 && results.limits.refusal.upstreamCalls === 0),
+      ],
+      [
+        '7. six documents at the cost limit at once: peak RSS over the start',
+        `< ${RSS_BOUND_MIB} MiB, no crash`,
+        `${((results.limits.concurrent.atLimit.rssPeak - results.limits.concurrent.atLimit.rssBefore) / 2 ** 20).toFixed(1)} MiB, server ${results.limits.concurrent.survived ? 'answered after' : 'DOWN'}`,
+        verdict(results.limits.concurrent.survived && results.limits.concurrent.atLimit.rssPeak - results.limits.concurrent.atLimit.rssBefore < RSS_BOUND_MIB * 2 ** 20),
+      ],
+      [
+        '8. bk-repo answering 429 under 200 connections: its calls within its rate; other sources served',
+        'held, served',
+        `${results.governor.bkrepo.perSecond.toFixed(1)}/s against ${results.governor.options.rateLimit.perSecond}/s; ${results.governor.load.withOtherEvents} answers with other sources' events`,
+        verdict(governorVerdict(results.governor).paced && governorVerdict(results.governor).served),
+      ],
     ],
   };
 }
@@ -447,8 +472,28 @@ function otherCalls(result: VariantResult): CallStats {
   return { mean: others.reduce((n, c) => n + c.mean, 0), min: others.reduce((n, c) => n + c.min, 0), max: others.reduce((n, c) => n + c.max, 0) };
 }
 
+/** The bound stated for six concurrent documents at the cost limit (issue: state one). */
+const RSS_BOUND_MIB = 512;
+
+function protectionSection(results: Results): Section {
+  return {
+    title: '6–8. Protection: authentication, request limits, vendor governors',
+    intro: [
+      'Authentication: two warm servers over the same sources, one with no `auth` and one with an API key sent in `X-API-Key`, loaded in turn (autocannon, 8 connections).',
+      'Request limits: a server with the shipped cost limit and shape limits wide enough for the 500-alias document to reach the cost check (`maxAliases` 1000, `maxTokens` 100000); with the shipped shape limits it is refused sooner, while parsing.',
+      'Governors: the warm server as shipped, bk-repo forced to answer 429 (Retry-After: 1).',
+    ],
+    tables: [],
+    notes: [
+      `Warm throughput: API key ${results.auth.apiKey.rps.toFixed(1)} req/s, auth off ${results.auth.off.rps.toFixed(1)} req/s, ratio ${ratio(results.auth.ratio)}.`,
+      renderLimits([results.limits.refusal], results.limits.concurrent).split('\n').join(' · '),
+      ...governorReportLines(results.governor),
+    ],
+  };
+}
+
 function sections(results: Results): Section[] {
-  return [fanOutSection(results), deepSection(results), throughputSection(results), dashboardSection(results), serviceSection(results)];
+  return [fanOutSection(results), deepSection(results), throughputSection(results), dashboardSection(results), serviceSection(results), protectionSection(results)];
 }
 
 export function renderConsole(results: Results): string {

@@ -4,6 +4,7 @@ import type { Config } from '../src/config/config.schema.js';
 import { demoConfig } from '../src/demo/demo.config.js';
 import type { RequestCounts, RequestLogEntry } from '../src/emulators/shared/request.log.js';
 import { startServer, type RunningServer } from '../src/server/server.js';
+import type { DemoSourceDocument } from '../src/vendors/vendor-module.js';
 import { builtInVendors, VENDORS, type BuiltInVendor } from '../src/vendors/vendors.js';
 import type { EmulatorsClose, EmulatorsReady, EmulatorsWorkerData } from './emulators.worker.js';
 
@@ -42,6 +43,8 @@ export interface BenchServer {
 export interface BenchStack {
   /** Base URL of each vendor emulator (in the emulators' worker thread). */
   emulatorUrls: Record<SourceKey, string>;
+  /** Demo mode's source documents over these emulators, for servers a benchmark starts itself. */
+  demoSources: DemoSourceDocument[];
   cold: BenchServer;
   warm: BenchServer;
   /** What was done to the configuration for `cold`, in words, for the report. */
@@ -119,6 +122,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
 
     return {
       emulatorUrls,
+      demoSources: emulators.ready.sources,
       cold,
       warm,
       coldSettings,

@@ -1,5 +1,5 @@
 import { request as undiciRequest } from 'undici';
-import type { RequestLogEntry } from '../src/emulators/shared/request.log.js';
+import type { RequestLogEntry } from '../src/emulators/common/request.log.js';
 import { callStats, summarizeCalls, type CallStats, type VariantResult } from './alternate.js';
 import { assertComplete, PAGE_QUERY, reportedCalls, type PageData } from './queries.js';
 import { SOURCE_KEYS, type BenchStack, type SourceKey, type UpstreamCalls } from './stack.js';

@@ -3,7 +3,7 @@ import { limitsSchema, type LimitsConfig } from '../src/config/auth-config.schem
 import { parseConfig } from '../src/config/config.loader.js';
 import { demoSources } from '../src/demo/demo.config.js';
 import { startEmulators } from '../src/demo/demo.emulators.js';
-import type { RequestCounts } from '../src/emulators/shared/request.log.js';
+import type { RequestCounts } from '../src/emulators/common/request.log.js';
 import { startServer } from '../src/server/server.js';
 import type { DemoSourceDocument } from '../src/vendors/vendor-module.js';
 import { builtInVendors, VENDORS } from '../src/vendors/vendors.js';

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../src/config/config.schema.js';
 import { demoConfig } from '../src/demo/demo.config.js';
-import type { RequestCounts, RequestLogEntry } from '../src/emulators/shared/request.log.js';
+import type { RequestCounts, RequestLogEntry } from '../src/emulators/common/request.log.js';
 import { startServer, type RunningServer } from '../src/server/server.js';
 import type { DemoSourceDocument } from '../src/vendors/vendor-module.js';
 import { builtInVendors, VENDORS, type BuiltInVendor } from '../src/vendors/vendors.js';

@@ -1,5 +1,5 @@
-import type { EmulatorHandle } from '../emulators/shared/emulator.handle.js';
-import type { AnyEmulatorStarter, EmulatorEnv, HandleOf, OptionsOf } from '../emulators/shared/emulator.starter.js';
+import type { EmulatorHandle } from '../emulators/common/emulator.handle.js';
+import type { AnyEmulatorStarter, EmulatorEnv, HandleOf, OptionsOf } from '../emulators/common/emulator.starter.js';
 import type { AnyVendorModule } from '../vendors/vendor-module.js';
 import { VENDORS } from '../vendors/vendors.js';
 

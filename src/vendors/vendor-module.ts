@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { SourceSchema } from '../config/config.schema.js';
-import type { AnyEmulatorStarter, HandleOf } from '../emulators/shared/emulator.starter.js';
+import type { AnyEmulatorStarter, HandleOf } from '../emulators/common/emulator.starter.js';
 import type { EventRecord } from '../model/event.model.js';
 import type { EventSource, SourceSession } from '../timeline/event-source.js';
 

@@ -55,7 +55,7 @@ describe('layers', () => {
     expect(upwardImports()).toEqual([]);
   });
 
-  it('within vendors/, a vendor imports no other vendor: only huawei/ and shared/, which they share', () => {
+  it('within vendors/, a vendor imports no other vendor: only huawei/ and common/, which they share', () => {
     const problems: string[] = [];
     for (const file of sourceFiles(join(SRC, 'vendors'))) {
       const own = relative(join(SRC, 'vendors'), file).split('/');
@@ -63,7 +63,7 @@ describe('layers', () => {
       for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/from\s+'(\.{1,2}\/[^']+)'/g)) {
         const target = relative(join(SRC, 'vendors'), resolve(dirname(file), specifier!)).split('/');
         if (target.length < 2 || target[0] === '..' || target[0] === own[0]) continue;
-        if (!['huawei', 'shared'].includes(target[0]!)) problems.push(`${relative(SRC, file)} imports ${specifier}`);
+        if (!['huawei', 'common'].includes(target[0]!)) problems.push(`${relative(SRC, file)} imports ${specifier}`);
       }
     }
     expect(problems).toEqual([]);

@@ -38,7 +38,7 @@ function withHeaders(changes: Record<string, string>): SignedRequestOnTheWire {
   return { ...base, headers: { ...base.headers, ...changes } };
 }
 
-describe('Huawei SDK-HMAC-SHA256 verifier: the VENDORS.md vector', () => {
+describe('Huawei SDK-HMAC-SHA256 verifier: the documented signing vector', () => {
   it('accepts the vector', () => {
     expect(verifyHuaweiAkskRequest(vectorRequest(), atVectorTime)).toEqual({
       ok: true,
@@ -56,7 +56,7 @@ describe('Huawei SDK-HMAC-SHA256 verifier: the VENDORS.md vector', () => {
     }
   });
 
-  it('builds the canonical pieces as §6 says', () => {
+  it('builds the canonical pieces as the signing algorithm says', () => {
     expect(canonicalUri('/v5/proj123/container/image/events')).toBe('/v5/proj123/container/image/events/');
     expect(canonicalUri('/v1/p/services/')).toBe('/v1/p/services/');
     // the path is taken as sent: an encoded segment is encoded again, as the official SDK does

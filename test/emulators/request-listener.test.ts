@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulators, type RunningEmulators } from '../../src/demo/demo.emulators.js';
 import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
-import type { ArrivingRequest } from '../../src/emulators/shared/emulator.app.js';
+import type { ArrivingRequest } from '../../src/emulators/common/emulator.app.js';
 import { call } from './support/emulator-client.js';
 
 const PROJECT = DEMO_CREDENTIALS.huawei.projectId;

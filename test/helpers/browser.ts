@@ -1,9 +1,5 @@
-import { existsSync } from 'node:fs';
-
+import sparticuz from '@sparticuz/chromium';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-
-/** Debian's Chromium; `npx playwright install` downloads from a CDN and cannot work in CI. */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
 
 // Flags that stop Chromium's own traffic (updates, sync, field trials), which page-level
 // routing cannot see, so that a test that passes here also passes on an air-gapped host.
@@ -18,15 +14,16 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Fails, never skips, without Chromium: CI installs it, so its absence is a broken setup. */
+/**
+ * Chromium from the `@sparticuz/chromium` dev dependency, which ships the binary inside the
+ * npm package: `npm install` is all a machine needs (`npx playwright install` downloads from
+ * a CDN and cannot work offline, and no apt package is required). Fails, never skips.
+ */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `Browser tests need Chromium at ${CHROMIUM_PATH}, and it is missing. ` +
-        'Install it with `apt-get install -y chromium` (.ci/run does this).',
-    );
-  }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const executablePath = await sparticuz.executablePath();
+  // Our own flags, not the package's defaults: those are made for serverless hosts and turn
+  // off web security (CSP, same-origin), which the tests check.
+  return chromium.launch({ executablePath, args: CHROMIUM_ARGS });
 }
 
 export interface OfflinePage {

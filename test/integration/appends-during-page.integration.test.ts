@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulators } from '../../src/demo/demo.emulators.js';
 import { DEMO_CREDENTIALS } from '../helpers/demo-credentials.js';
-import type { ArrivingRequest, RequestListener } from '../../src/emulators/shared/emulator.app.js';
+import type { ArrivingRequest, RequestListener } from '../../src/emulators/common/emulator.app.js';
 import { ANCHOR, modelArtsSource, startStack, type Stack } from '../helpers/stack.js';
 import { tencentSource } from '../helpers/tencent.js';
 import { oracleEvents, oracleKey, walkedKey, WALK_QUERY, type Order, type Scope, type WalkPage } from '../helpers/timeline-oracle.js';

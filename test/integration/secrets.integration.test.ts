@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulators, type RunningEmulators } from '../../src/demo/demo.emulators.js';
 import { DEMO_BKREPO_ACCOUNTS } from '../../src/emulators/bkrepo/bkrepo.accounts.js';
-import type { FaultKnobs } from '../../src/emulators/shared/emulator.knobs.js';
+import type { FaultKnobs } from '../../src/emulators/common/emulator.knobs.js';
 import {
   AuditLogsDocument,
   DeploymentEventsDocument,

@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config/config.loader.js';
 import { limitsSchema, type LimitsConfig } from '../../src/config/auth-config.schema.js';
 import { demoSources } from '../../src/demo/demo.config.js';
 import { startEmulators, type RunningEmulators } from '../../src/demo/demo.emulators.js';
-import type { RequestCounts } from '../../src/emulators/shared/request.log.js';
+import type { RequestCounts } from '../../src/emulators/common/request.log.js';
 import { RequestContext } from '../../src/graphql/context.js';
 import { formatError } from '../../src/graphql/errors.js';
 import type { Principal } from '../../src/graphql/principal.js';

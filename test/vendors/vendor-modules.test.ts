@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { VendorRegistry } from '../../src/vendors/vendor-registry.js';
 import { VENDORS } from '../../src/vendors/vendors.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('the vendor list', () => {
   it.each(VENDORS.map((module) => [module.configKind, module] as const))('%s names a docs page that exists', (_kind, module) => {

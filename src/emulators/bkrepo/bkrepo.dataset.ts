@@ -1,4 +1,4 @@
-import { mulberry32, pick, pickWeighted, randomHex, randomInt, type Random } from '../shared/mulberry32.js';
+import { mulberry32, pick, pickWeighted, randomHex, randomInt, type Random } from '../common/mulberry32.js';
 
 /**
  * Deterministic bk-repo operation-log data (docs/vendors/bkrepo.md): several projects and

@@ -1,9 +1,9 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { createEmulatorApp, type EmulatorControls } from '../shared/emulator.app.js';
-import type { EmulatorHandle } from '../shared/emulator.handle.js';
-import { BadJsonError, bodyBytes, readJson, sendControlError, sendJson, sendOk, type VendorError } from '../shared/emulator.http.js';
-import { DEFAULT_FAULT_KNOBS, KnobController, faultKnobsShape } from '../shared/emulator.knobs.js';
+import { createEmulatorApp, type EmulatorControls } from '../common/emulator.app.js';
+import type { EmulatorHandle } from '../common/emulator.handle.js';
+import { BadJsonError, bodyBytes, readJson, sendControlError, sendJson, sendOk, type VendorError } from '../common/emulator.http.js';
+import { DEFAULT_FAULT_KNOBS, KnobController, faultKnobsShape } from '../common/emulator.knobs.js';
 import { DEMO_BKREPO_ACCOUNTS, authenticate, canManage, type BkRepoAccounts } from './bkrepo.accounts.js';
 import { generateBkRepoDataset, type BkRepoDataset, type BkRepoLogRecord } from './bkrepo.dataset.js';
 import {

@@ -1,5 +1,5 @@
 import { DEMO_BKREPO_ACCOUNTS } from './bkrepo.accounts.js';
-import type { EmulatorStarter } from '../shared/emulator.starter.js';
+import type { EmulatorStarter } from '../common/emulator.starter.js';
 import { startBkRepoEmulator, type BkRepoEmulatorHandle, type BkRepoEmulatorOptions } from './bkrepo.emulator.js';
 
 export type BkRepoStarterOptions = Omit<BkRepoEmulatorOptions, 'host' | 'port' | 'seed' | 'now' | 'scale'>;

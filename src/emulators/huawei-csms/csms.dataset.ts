@@ -1,4 +1,4 @@
-import { mulberry32, pick, pickWeighted, randomInt, randomUuid, type Random } from '../shared/mulberry32.js';
+import { mulberry32, pick, pickWeighted, randomInt, randomUuid, type Random } from '../common/mulberry32.js';
 
 /**
  * Deterministic CSMS secret notification records (docs/vendors/huawei-csms.md): a few hundred

@@ -8,10 +8,10 @@ import {
   type HuaweiServiceEmulatorOptions,
   type HuaweiServiceHandleFields,
 } from '../huawei/huawei-service.emulator.js';
-import { createEmulatorApp, type EmulatorControls } from '../shared/emulator.app.js';
-import type { EmulatorHandle } from '../shared/emulator.handle.js';
-import { readJson, sendControlError, sendJson, sendOk, type VendorError } from '../shared/emulator.http.js';
-import { DEFAULT_FAULT_KNOBS, faultKnobsShape, KnobController, type FaultKnobs } from '../shared/emulator.knobs.js';
+import { createEmulatorApp, type EmulatorControls } from '../common/emulator.app.js';
+import type { EmulatorHandle } from '../common/emulator.handle.js';
+import { readJson, sendControlError, sendJson, sendOk, type VendorError } from '../common/emulator.http.js';
+import { DEFAULT_FAULT_KNOBS, faultKnobsShape, KnobController, type FaultKnobs } from '../common/emulator.knobs.js';
 import { cloneCsmsDataset, generateCsmsDataset, type CsmsDataset, type CsmsNotificationRecord } from './csms.dataset.js';
 
 /**

@@ -1,4 +1,4 @@
-import { mulberry32, pick, pickWeighted, randomHex, randomInt, randomUuid, type Random } from '../shared/mulberry32.js';
+import { mulberry32, pick, pickWeighted, randomHex, randomInt, randomUuid, type Random } from '../common/mulberry32.js';
 
 /**
  * Deterministic HSS container-image operation logs (docs/vendors/huawei-hss.md): thousands of

@@ -8,10 +8,10 @@ import {
   type HuaweiServiceEmulatorOptions,
   type HuaweiServiceHandleFields,
 } from '../huawei/huawei-service.emulator.js';
-import { createEmulatorApp, type EmulatorControls } from '../shared/emulator.app.js';
-import type { EmulatorHandle } from '../shared/emulator.handle.js';
-import { readJson, sendControlError, sendJson, sendOk, splitRawUrl, type VendorError } from '../shared/emulator.http.js';
-import { DEFAULT_FAULT_KNOBS, faultKnobsShape, KnobController, type FaultKnobs } from '../shared/emulator.knobs.js';
+import { createEmulatorApp, type EmulatorControls } from '../common/emulator.app.js';
+import type { EmulatorHandle } from '../common/emulator.handle.js';
+import { readJson, sendControlError, sendJson, sendOk, splitRawUrl, type VendorError } from '../common/emulator.http.js';
+import { DEFAULT_FAULT_KNOBS, faultKnobsShape, KnobController, type FaultKnobs } from '../common/emulator.knobs.js';
 import { cloneHssDataset, generateHssDataset, type HssDataset, type HssImageEvent } from './hss.dataset.js';
 import { HSS_DEFAULT_LIMIT, HSS_MAX_LIMIT, HSS_MAX_OFFSET, HSS_STRING_LIMITS, HssParamError, HssQueryParams } from './hss.params.js';
 

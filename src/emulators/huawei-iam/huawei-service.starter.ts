@@ -1,5 +1,5 @@
-import type { EmulatorHandle } from '../shared/emulator.handle.js';
-import type { EmulatorStarter } from '../shared/emulator.starter.js';
+import type { EmulatorHandle } from '../common/emulator.handle.js';
+import type { EmulatorStarter } from '../common/emulator.starter.js';
 import { huaweiCloudEmulator } from './iam.starter.js';
 
 /** What a test may set on a Huawei service emulator in a set: the rest comes from the set. */

@@ -2,10 +2,10 @@ import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { huaweiAccount, type HuaweiAccount } from '../huawei/huawei-account.js';
-import { createEmulatorApp, type EmulatorControls } from '../shared/emulator.app.js';
-import type { EmulatorHandle } from '../shared/emulator.handle.js';
-import { BadJsonError, readJson, sendJson, type VendorError } from '../shared/emulator.http.js';
-import { DEFAULT_FAULT_KNOBS, faultKnobsShape, KnobController, type FaultKnobs } from '../shared/emulator.knobs.js';
+import { createEmulatorApp, type EmulatorControls } from '../common/emulator.app.js';
+import type { EmulatorHandle } from '../common/emulator.handle.js';
+import { BadJsonError, readJson, sendJson, type VendorError } from '../common/emulator.http.js';
+import { DEFAULT_FAULT_KNOBS, faultKnobsShape, KnobController, type FaultKnobs } from '../common/emulator.knobs.js';
 import { DEFAULT_TOKEN_LIFETIME_MS, IamTokenStore, type IssuedToken } from './iam-token.store.js';
 
 /**

@@ -1,5 +1,5 @@
 import { DEMO_HUAWEI_ACCOUNT, huaweiAccount, type HuaweiAccessKeyPair, type HuaweiIamUser } from '../huawei/huawei-account.js';
-import type { EmulatorStarter } from '../shared/emulator.starter.js';
+import type { EmulatorStarter } from '../common/emulator.starter.js';
 import { startIamEmulator, type IamEmulatorHandle, type IamEmulatorOptions } from './iam.emulator.js';
 
 export interface HuaweiCloudEmulatorOptions extends Pick<IamEmulatorOptions, 'tokenLifetimeMs' | 'now'> {

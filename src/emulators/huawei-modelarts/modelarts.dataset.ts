@@ -1,4 +1,4 @@
-import { mulberry32, pick, pickWeighted, randomHex, randomInt, randomUuid, type Random } from '../shared/mulberry32.js';
+import { mulberry32, pick, pickWeighted, randomHex, randomInt, randomUuid, type Random } from '../common/mulberry32.js';
 
 /**
  * Deterministic ModelArts data: services and their event logs, generated from a seed over

@@ -9,10 +9,10 @@ import {
   type HuaweiServiceEmulatorOptions,
   type HuaweiServiceHandleFields,
 } from '../huawei/huawei-service.emulator.js';
-import { createEmulatorApp, type EmulatorControls } from '../shared/emulator.app.js';
-import type { EmulatorHandle } from '../shared/emulator.handle.js';
-import { readJson, sendControlError, sendJson, sendOk, splitRawUrl, type VendorError } from '../shared/emulator.http.js';
-import { DEFAULT_FAULT_KNOBS, faultKnobsSchema, KnobController, type FaultKnobs } from '../shared/emulator.knobs.js';
+import { createEmulatorApp, type EmulatorControls } from '../common/emulator.app.js';
+import type { EmulatorHandle } from '../common/emulator.handle.js';
+import { readJson, sendControlError, sendJson, sendOk, splitRawUrl, type VendorError } from '../common/emulator.http.js';
+import { DEFAULT_FAULT_KNOBS, faultKnobsSchema, KnobController, type FaultKnobs } from '../common/emulator.knobs.js';
 import { ServiceEventIndex } from './modelarts-event.index.js';
 import {
   cloneDataset,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
-import { bodyBytes, sendJson, splitRawUrl, type VendorError } from '../shared/emulator.http.js';
+import { bodyBytes, sendJson, splitRawUrl, type VendorError } from '../common/emulator.http.js';
 import type { HuaweiAkskVerifier } from './huawei-aksk.verifier.js';
 
 /**

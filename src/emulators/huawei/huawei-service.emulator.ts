@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
-import { sendJson, type VendorError } from '../shared/emulator.http.js';
+import { sendJson, type VendorError } from '../common/emulator.http.js';
 import type { HuaweiAccount } from './huawei-account.js';
 import { createHuaweiAkskVerifier, DEFAULT_MAX_CLOCK_SKEW_MS } from './huawei-aksk.verifier.js';
 import { apigwError, huaweiCaller, huaweiGatewayAuth, projectMismatch, type HuaweiTokenValidator } from './huawei-gateway.auth.js';

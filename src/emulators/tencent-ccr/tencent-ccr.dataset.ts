@@ -1,4 +1,4 @@
-import { mulberry32, pick, randomHex, randomInt, type Random } from '../shared/mulberry32.js';
+import { mulberry32, pick, randomHex, randomInt, type Random } from '../common/mulberry32.js';
 
 /**
  * Deterministic CCR trigger logs (docs/vendors/tencent-ccr.md): a few repositories, each with

@@ -1,4 +1,4 @@
-import type { EmulatorStarter } from '../shared/emulator.starter.js';
+import type { EmulatorStarter } from '../common/emulator.starter.js';
 import { DEMO_TENCENT_KEYS, startTencentCcrEmulator, type TencentCcrEmulatorHandle, type TencentCcrEmulatorOptions } from './tencent-ccr.emulator.js';
 
 export type TencentCcrStarterOptions = Omit<TencentCcrEmulatorOptions, 'host' | 'port' | 'seed' | 'now' | 'scale'>;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { EventOutcome } from '../../model/event.model.js';
 import { AUDIT_KIND, type AuditEventRecord, BLUEKING } from './audit-event.record.js';
 import { encodeEventId } from '../../timeline/event-id.js';
-import { oncePerRecord, TwinNumbering } from '../shared/event-memo.js';
+import { oncePerRecord, TwinNumbering } from '../common/event-memo.js';
 import type { LogEntry } from './bkrepo.client.js';
 import type { LogRecord } from './bkrepo.schemas.js';
 

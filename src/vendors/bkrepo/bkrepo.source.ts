@@ -6,8 +6,8 @@ import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import { keysetWindow, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { encodeEventId } from '../../timeline/event-id.js';
 import type { EventSource, SourceSession } from '../../timeline/event-source.js';
-import { PageMemo } from '../shared/event-memo.js';
-import { readWindowByPages } from '../shared/window-pages.js';
+import { PageMemo } from '../common/event-memo.js';
+import { readWindowByPages } from '../common/window-pages.js';
 import { BkRepoClient, type ListLogsParams, type LogEntry, type LogListAnswer } from './bkrepo.client.js';
 import { RecordNumbering, streamKeyOf, toAuditEvent, type LogStreamRef } from './bkrepo.mapper.js';
 import { matchesResourcePattern, pushableResourcePrefix } from './bkrepo.resource-key.js';
@@ -20,7 +20,7 @@ import { repositoryOutOfScope } from './bkrepo.scope.js';
 export const MAX_PAGE_SIZE = 1000;
 
 /**
- * BlueKing bk-repo operation logs (VENDORS.md §5). One query names exactly one repository
+ * BlueKing bk-repo operation logs (docs/vendors/bkrepo.md). One query names exactly one repository
  * and one event type, so each (repository, event type) pair of the scope is one stream.
  */
 export class BkRepoSource implements EventSource {

@@ -1,5 +1,5 @@
 import { FixedOffsetZone, IANAZone, type Zone } from 'luxon';
-import { formatWallClock, parseWallClock, wallClockToEpochMs, zoneOffsetAt } from '../shared/wall-clock.js';
+import { formatWallClock, parseWallClock, wallClockToEpochMs, zoneOffsetAt } from '../common/wall-clock.js';
 
 /**
  * bk-repo times carry no zone (docs/vendors/bkrepo.md). `createdDate` is written in the zone that the

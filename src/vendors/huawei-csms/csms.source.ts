@@ -12,7 +12,7 @@ import type { CsmsRecords } from './csms.schemas.js';
 import { CsmsSnapshot } from './csms.snapshot.js';
 
 /**
- * Huawei CSMS secret notification records (VENDORS.md §3). The API answers everything in
+ * Huawei CSMS secret notification records (docs/vendors/huawei-csms.md). The API answers everything in
  * one call and filters nothing, so filtering, ordering and paging are served from that one
  * answer.
  *

@@ -13,7 +13,7 @@ import type { HssImageEvent, HssImageEventPage } from './hss.schemas.js';
 type FixedFilters = NonNullable<HssSourceConfig['scope']['filters']>;
 
 /**
- * Huawei HSS container-image operation logs (VENDORS.md §2). One stream per source: the
+ * Huawei HSS container-image operation logs (docs/vendors/huawei-hss.md). One stream per source: the
  * project's log, narrowed by the configured fixed native filters.
  */
 export class HssSource implements EventSource {

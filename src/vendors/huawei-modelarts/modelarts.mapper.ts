@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { EventOutcome } from '../../model/event.model.js';
 import { DEPLOYMENT_KIND, type DeploymentEventRecord, HUAWEI_CLOUD } from './deployment-event.record.js';
 import { encodeEventId } from '../../timeline/event-id.js';
-import { oncePerRecord, TwinNumbering } from '../shared/event-memo.js';
+import { oncePerRecord, TwinNumbering } from '../common/event-memo.js';
 import type { DeploymentService, ServiceEvent } from './modelarts.schemas.js';
 
 /** `event_type` is normal | abnormal (as the vendor API page documents); anything else is reported as UNKNOWN. */

@@ -6,8 +6,8 @@ import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
 import { keysetWindow, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { encodeEventId } from '../../timeline/event-id.js';
 import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
-import { PageMemo } from '../shared/event-memo.js';
-import { readWindowByPages } from '../shared/window-pages.js';
+import { PageMemo } from '../common/event-memo.js';
+import { readWindowByPages } from '../common/window-pages.js';
 import type { EventSource, SourceSession } from '../../timeline/event-source.js';
 import { ModelArtsClient, type ListServiceEventsParams, type ListServicesParams } from './modelarts.client.js';
 import {
@@ -21,11 +21,11 @@ import {
 } from './modelarts.mapper.js';
 import type { DeploymentService, ServiceEvents, ServiceList } from './modelarts.schemas.js';
 
-/** The documented maximum page of both list calls (seed 003: `limit` defaults to 1000). */
+/** The documented maximum page of both list calls (the vendor's API page: `limit` defaults to 1000). */
 const MAX_PAGE = 1000;
 
 /**
- * Huawei ModelArts deployment events (VENDORS.md §4). One stream per service; the services
+ * Huawei ModelArts deployment events (docs/vendors/huawei-modelarts.md). One stream per service; the services
  * come from the service list, or from `scope.services` when the configuration names them.
  */
 export class ModelArtsSource implements EventSource {

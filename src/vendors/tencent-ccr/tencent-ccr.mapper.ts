@@ -3,8 +3,8 @@ import { IANAZone, type Zone } from 'luxon';
 import { EventOutcome } from '../../model/event.model.js';
 import { TENCENT_CLOUD, TRIGGER_KIND, type TriggerEventRecord } from './trigger-event.record.js';
 import { encodeEventId } from '../../timeline/event-id.js';
-import { oncePerRecord, TwinNumbering } from '../shared/event-memo.js';
-import { parseWallClock, wallClockToEpochMs } from '../shared/wall-clock.js';
+import { oncePerRecord, TwinNumbering } from '../common/event-memo.js';
+import { parseWallClock, wallClockToEpochMs } from '../common/wall-clock.js';
 import { INVOKE_TIME, type TriggerLog } from './tencent-ccr.schemas.js';
 
 /** `invokePara.clusterRegion` numbers, as the API page lists them. */

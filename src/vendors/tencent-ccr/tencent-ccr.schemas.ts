@@ -1,5 +1,5 @@
 import { FixedOffsetZone } from 'luxon';
-import { parseWallClock, wallClockToEpochMs } from '../shared/wall-clock.js';
+import { parseWallClock, wallClockToEpochMs } from '../common/wall-clock.js';
 import { z } from 'zod';
 
 /**

@@ -15,7 +15,7 @@ import {
 import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import { UpstreamError } from '../../upstream/upstream.errors.js';
 import { encodeEventId } from '../../timeline/event-id.js';
-import { oncePerRecord, PageMemo } from '../shared/event-memo.js';
+import { oncePerRecord, PageMemo } from '../common/event-memo.js';
 import type { EventSource, SourceSession } from '../../timeline/event-source.js';
 import { TencentCcrClient, type ListTriggerLogParams } from './tencent-ccr.client.js';
 import {
@@ -34,7 +34,7 @@ import { INVOKE_TIME, type TriggerLog, type TriggerLogPage } from './tencent-ccr
  */
 export const MAX_STREAM_PAGE = 100;
 
-/** Tencent Cloud CCR trigger logs (VENDORS.md §1): one stream per configured repository. */
+/** Tencent Cloud CCR trigger logs (docs/vendors/tencent-ccr.md): one stream per configured repository. */
 export class TencentCcrSource implements EventSource {
   static readonly kind = TRIGGER_KIND.name;
   readonly kind = TencentCcrSource.kind;

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EmulatorHandle } from '../../../src/emulators/shared/emulator.handle.js';
-import type { EmulatorStarter } from '../../../src/emulators/shared/emulator.starter.js';
+import type { EmulatorHandle } from '../../../src/emulators/common/emulator.handle.js';
+import type { EmulatorStarter } from '../../../src/emulators/common/emulator.starter.js';
 
 /**
  * A tiny emulator of a made-up vendor, "Acme webhook deliveries", for the sixth-vendor test:

@@ -10,7 +10,7 @@ import type { EventFilter } from '../../../src/timeline/event-filter.js';
 import { keysetWindow, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../../src/timeline/stream.js';
 import type { UpstreamCallCounts } from '../../../src/upstream/upstream.calls.js';
 import { UpstreamClient, type PreparedRequest } from '../../../src/upstream/upstream.client.js';
-import { readWindowByPages } from '../../../src/vendors/shared/window-pages.js';
+import { readWindowByPages } from '../../../src/vendors/common/window-pages.js';
 import { defineVendor } from '../../../src/vendors/vendor-module.js';
 import { acmeEmulator, ACME_DEMO_TOKEN } from './acme-hooks.emulator.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../../src/emulators/shared/mulberry32.js';
+import { mulberry32 } from '../../../src/emulators/common/mulberry32.js';
 import type { ListTriggerLogParams } from '../../../src/vendors/tencent-ccr/tencent-ccr.client.js';
-import { TwinNumbering } from '../../../src/vendors/shared/event-memo.js';
+import { TwinNumbering } from '../../../src/vendors/common/event-memo.js';
 import { MAX_REANCHORS, TriggerLogChurnError, TriggerLogScan, type ScanPosition } from '../../../src/vendors/tencent-ccr/tencent-ccr.scan.js';
 import type { TriggerLog, TriggerLogPage } from '../../../src/vendors/tencent-ccr/tencent-ccr.schemas.js';
 

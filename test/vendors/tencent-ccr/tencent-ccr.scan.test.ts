@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tencentCcrSourceSchema } from '../../../src/vendors/tencent-ccr/tencent-ccr.config.js';
 import { startEmulators, type RunningEmulators } from '../../../src/demo/demo.emulators.js';
 import { parseInvokeTime, SEED_EXAMPLE_LOG, type TriggerLog as EmulatedLog } from '../../../src/emulators/tencent-ccr/tencent-ccr.dataset.js';
-import { mulberry32 } from '../../../src/emulators/shared/mulberry32.js';
+import { mulberry32 } from '../../../src/emulators/common/mulberry32.js';
 import { SortDirection } from '../../../src/model/event.model.js';
 import { TriggerLogScan } from '../../../src/vendors/tencent-ccr/tencent-ccr.scan.js';
 import { TencentCcrSource } from '../../../src/vendors/tencent-ccr/tencent-ccr.source.js';

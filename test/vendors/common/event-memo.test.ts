@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventKind, EventOutcome, Vendor, type EventRecord } from '../../../src/model/event.model.js';
-import { oncePerRecord, PageMemo, TwinNumbering } from '../../../src/vendors/shared/event-memo.js';
+import { oncePerRecord, PageMemo, TwinNumbering } from '../../../src/vendors/common/event-memo.js';
 
 interface Row {
   at: number;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime, FixedOffsetZone, IANAZone } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { formatWallClock, parseWallClock, wallClockToEpochMs, zoneOffsetAt, type WallClock } from '../../../src/vendors/shared/wall-clock.js';
+import { formatWallClock, parseWallClock, wallClockToEpochMs, zoneOffsetAt, type WallClock } from '../../../src/vendors/common/wall-clock.js';
 
 // Zones with daylight saving on the hour, on the half hour (Lord Howe changes by 30 minutes
 // at 02:00), none at all, and a fixed offset.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventKind, EventOutcome, SortDirection, Vendor, type EventRecord } from '../../../src/model/event.model.js';
-import { readWindowByPages, type TimeWindow } from '../../../src/vendors/shared/window-pages.js';
+import { readWindowByPages, type TimeWindow } from '../../../src/vendors/common/window-pages.js';
 
 /** An upstream of records by time, newest first, paged by number, with a total per answer. */
 function upstream(times: number[]) {

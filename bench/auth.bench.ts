@@ -6,7 +6,7 @@ import { startServer, type RunningServer } from '../src/server/server.js';
 import { builtInVendors } from '../src/vendors/vendors.js';
 import { PANEL_QUERY } from './queries.js';
 import type { BenchStack } from './stack.js';
-import type { Load } from './throughput.bench.js';
+import { combine, type Load } from './throughput.bench.js';
 
 /**
  * What API keys cost a warm server: requests per second for one dashboard panel, the same
@@ -130,20 +130,4 @@ export async function benchAuth(stack: Pick<BenchStack, 'settle'>, options: Auth
   } finally {
     await servers.close();
   }
-}
-
-export function combine(results: Result[]): Load {
-  const requests = results.reduce((n, r) => n + r['2xx'] + r.non2xx, 0);
-  const seconds = results.reduce((n, r) => n + r.duration, 0);
-  const weighted = (pick: (r: Result) => number) => results.reduce((n, r) => n + pick(r) * (r['2xx'] + r.non2xx), 0) / Math.max(1, requests);
-  return {
-    requests,
-    seconds,
-    rps: requests / seconds,
-    latencyP50: weighted((r) => r.latency.p50),
-    latencyP97_5: weighted((r) => r.latency.p97_5),
-    errors: results.reduce((n, r) => n + r.errors, 0),
-    mismatches: results.reduce((n, r) => n + r.mismatches, 0),
-    non2xx: results.reduce((n, r) => n + r.non2xx, 0),
-  };
 }

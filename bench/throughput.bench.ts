@@ -167,7 +167,8 @@ async function post(url: string, body: string): Promise<{ ok: boolean; text: str
   return { ok: response.status === 200 && !text.includes('"errors":['), text };
 }
 
-function combine(results: Result[]): Load {
+/** Several autocannon rounds as one load: requests and time summed, latencies weighted by requests. */
+export function combine(results: Result[]): Load {
   const requests = results.reduce((n, r) => n + r['2xx'] + r.non2xx, 0);
   const seconds = results.reduce((n, r) => n + r.duration, 0);
   const weighted = (pick: (r: Result) => number) =>

@@ -14,7 +14,7 @@ export interface ArmorLimits {
 export interface ArmorProtection {
   /** Added to Apollo's `validationRules`: depth, aliases and directives. */
   validationRules: ValidationRule[];
-  /** Added to Apollo's `plugins` (none today; kept so that a later protection needs no rewiring). */
+  /** Added to Apollo's `plugins`: whatever Armor's `protect()` gives for these settings. */
   plugins: ApolloServerPlugin[];
   /** Apollo's `parseOptions`: the token limit, applied by the parser itself. */
   parseOptions: ParseOptions;

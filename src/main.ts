@@ -4,8 +4,11 @@
  */
 import { ConfigError, loadConfigFile, resolveConfigPath } from './config/config.loader.js';
 import type { Config } from './config/config.schema.js';
+import { LOG_LEVELS, metricsSchema, type LogLevel } from './config/telemetry-config.schema.js';
 import { demoConfig, demoSources } from './demo/demo.config.js';
 import { startEmulators, type RunningEmulators } from './demo/demo.emulators.js';
+import { createLogger } from './observability/logger.js';
+import { startTracing, type Tracing } from './observability/tracing.js';
 import { AuthConfigError, ExposureError, startServer } from './server/server.js';
 import { builtInVendors, VENDORS } from './vendors/vendors.js';
 
@@ -24,6 +27,12 @@ async function main(): Promise<void> {
   const configPath = resolveConfigPath(args, process.env);
   const fileConfig = configPath === undefined ? undefined : await loadConfigFile(configPath, vendors.configSchema);
   const port = portFromEnv() ?? fileConfig?.server.port ?? 4000;
+  const logger = createLogger({ level: logLevelFromEnv() ?? fileConfig?.server.logLevel ?? 'info' });
+  // Before the server: the operation spans of its first requests need the SDK in place.
+  const tracingConfig = fileConfig?.tracing;
+  const tracing: Tracing | undefined = tracingConfig?.enabled
+    ? await startTracing({ serviceName: tracingConfig.serviceName, sampleRatio: tracingConfig.sampleRatio, ...(tracingConfig.endpoint ? { endpoint: tracingConfig.endpoint } : {}) })
+    : undefined;
 
   // Demo mode serves anonymously, so it listens on loopback only (startServer's default):
   // its GraphiQL and emulators are for the person at this machine, not the network.
@@ -34,6 +43,11 @@ async function main(): Promise<void> {
     host: serverSection?.host,
     cursorSecret: serverSection?.cursorSecret,
     auth: fileConfig?.auth,
+    logger,
+    warn: (message) => logger.warn(message),
+    // Demo mode keeps metrics too, with the defaults: /metrics on its port.
+    metrics: fileConfig?.metrics ?? metricsSchema.parse({}),
+    tracing: tracing !== undefined,
     ...(fileConfig ? { limits: fileConfig.limits } : {}),
     ...(serverSection
       ? {
@@ -56,21 +70,27 @@ async function main(): Promise<void> {
   }
   server.setSources(vendors.createSources(config));
 
-  console.log(`eventgraph: GraphiQL and the GraphQL endpoint at ${server.url}`);
-  if (server.authRequired) console.log('client authentication is on: send "Authorization: Bearer <key or token>" (in GraphiQL, in the Headers tab)');
-  console.log(`sources: ${config.sources.map((source) => `${source.name} (${source.kind})`).join(', ')}`);
+  // Through the logger, so that stdout stays one JSON object per line for a log collector.
+  logger.info({ url: server.url, metrics: server.metricsUrl, tracing: tracing !== undefined }, `eventgraph: GraphiQL and the GraphQL endpoint at ${server.url}`);
+  if (server.authRequired) logger.info('client authentication is on: send "Authorization: Bearer <key or token>" (in GraphiQL, in the Headers tab)');
+  logger.info({ sources: config.sources.map((source) => ({ name: source.name, kind: source.kind })) }, `sources: ${config.sources.map((source) => `${source.name} (${source.kind})`).join(', ')}`);
   if (emulators) {
-    console.log('demo mode (no configuration given); emulators on loopback:');
-    for (const emulator of emulators.list()) console.log(`  ${emulator.name.padEnd(18)} ${emulator.url}`);
+    const list = emulators.list();
+    logger.info(
+      { emulators: list.map((emulator) => ({ name: emulator.name, url: emulator.url })) },
+      `demo mode (no configuration given); emulators on loopback:\n${list.map((emulator) => `  ${emulator.name.padEnd(18)} ${emulator.url}`).join('\n')}`,
+    );
   }
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: finishing in-flight requests, then exiting`);
+    logger.info(`${signal}: finishing in-flight requests, then exiting`);
     await server.stop();
     await emulators?.close();
+    // Spans of the last requests are still in the batch.
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -83,6 +103,13 @@ function portFromEnv(): number | undefined {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`PORT must be a port number (0-65535), got "${value}"`);
   return port;
+}
+
+function logLevelFromEnv(): LogLevel | undefined {
+  const value = process.env.LOG_LEVEL;
+  if (value === undefined || value === '') return undefined;
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) fail(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return value as LogLevel;
 }
 
 function fail(message: string): never {

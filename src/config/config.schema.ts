@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { authSchema, limitsSchema } from './auth-config.schema.js';
+import { LOG_LEVELS, metricsSchema, tracingSchema } from './telemetry-config.schema.js';
 
 /**
  * The configuration document: one YAML or JSON file. Secrets come in through `${ENV_VAR}`
@@ -56,12 +57,16 @@ export function configSchemaFor<S extends SourceSchema>(sourceSchemas: readonly 
           queueTimeoutMs: z.number().int().min(0).max(60_000).default(2_000),
           /** Browser origins allowed to call the API (CORS); none by default. */
           corsOrigins: z.array(z.url({ protocol: /^https?$/, error: 'must be an origin such as https://grafana.example.com' })).default(() => []),
+          /** What the JSON log on stdout carries; the LOG_LEVEL environment variable, when set, wins. */
+          logLevel: z.enum(LOG_LEVELS).default('info'),
         })
         .strict()
         .default(() => serverDefaults()),
       /** Client authentication and scopes. Without it, the server listens on loopback only. */
       auth: authSchema.optional(),
       limits: limitsSchema.default(() => limitsSchema.parse({})),
+      metrics: metricsSchema.default(() => metricsSchema.parse({})),
+      tracing: tracingSchema.default(() => tracingSchema.parse({})),
       sources: z.array(sourceSchema).min(1),
     })
     .strict()
@@ -95,6 +100,7 @@ function serverDefaults() {
     maxConcurrentRequests: 64,
     queueTimeoutMs: 2_000,
     corsOrigins: [],
+    logLevel: 'info' as const,
   };
 }
 

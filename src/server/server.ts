@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -11,7 +11,11 @@ import { buildEventgraphSchema } from '../graphql/schema.js';
 import type { EventSource } from '../timeline/event-source.js';
 import { CursorCodec } from '../timeline/cursor.js';
 import { Timeline } from '../timeline/timeline.js';
-import { UpstreamRequestScope } from '../upstream/upstream.scope.js';
+import type { MetricsConfig } from '../config/telemetry-config.schema.js';
+import { createLogger, upstreamEventLogger, type Logger } from '../observability/logger.js';
+import { Metrics } from '../observability/metrics.js';
+import { operationTracing } from '../observability/operation-tracing.js';
+import { subscribeUpstream } from '../upstream/upstream.telemetry.js';
 import type { VendorRegistry } from '../vendors/vendor-registry.js';
 import type { AuthOptions, AuthTuning } from './auth/auth-options.js';
 import { authMiddleware, createAuthenticator, principalOf } from './auth/authenticate.js';
@@ -21,6 +25,9 @@ import { corsMiddleware } from './cors.js';
 import { checkExposure, DEFAULT_HOST } from './exposure.js';
 import { graphiqlRouter } from './graphiql/graphiql.route.js';
 import { healthRoutes } from './health.routes.js';
+import { listen } from './listen.js';
+import { METRICS_PATH, metricsRoute, startMetricsServer } from './metrics.route.js';
+import { inUpstreamScope, reportRequestContext, requestReportPlugin, requestTelemetry } from './request-telemetry.js';
 import { EdgeErrorCode, sendJsonError } from './http-errors.js';
 import { armorProtection, type ArmorLimits } from './plugins/armor.plugin.js';
 import { costLimitPlugin, type CostLimitOptions } from './plugins/cost-limit.plugin.js';
@@ -67,6 +74,12 @@ export interface ServerOptions {
   adaptiveReads?: boolean;
   /** What one request may cost and carry (`limits` in the configuration); DEFAULT_LIMITS when absent. */
   limits?: ServerLimits;
+  /** Where the request and upstream log lines go; nowhere when undefined (main.ts passes stdout's). */
+  logger?: Logger;
+  /** `metrics` in the configuration; no metrics are kept when undefined. */
+  metrics?: MetricsConfig;
+  /** A span per GraphQL operation (`tracing.enabled`); main.ts starts the OpenTelemetry SDK itself. */
+  tracing?: boolean;
 }
 
 export type ServerLimits = ArmorLimits & CostLimitOptions & ResponseSizeOptions;
@@ -100,6 +113,8 @@ export interface RunningServer {
   setSources(sources: readonly EventSource[]): void;
   /** Whether clients must authenticate (an `auth` section other than `mode: none`). */
   readonly authRequired: boolean;
+  /** Where Prometheus scrapes; undefined when metrics are off or not served (see `metrics`). */
+  readonly metricsUrl: string | undefined;
   /**
    * Stops taking connections, lets in-flight requests finish (waiting up to the queue
    * timeout plus the request timeout, and a margin), then resolves.
@@ -109,10 +124,26 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
+  const warn = options.warn ?? ((message: string) => console.warn(`eventgraph: warning: ${message}`));
   // Before anything is built: an exposed server without auth must not listen, not even briefly.
   const warning = checkExposure(host, options.auth);
-  if (warning) (options.warn ?? console.warn)(`eventgraph: warning: ${warning}`);
+  if (warning) warn(warning);
   const authenticator = await createAuthenticator(options.auth, options.authTuning);
+  const logger = options.logger ?? createLogger({ level: 'silent' });
+  const metrics = options.metrics?.enabled ? new Metrics() : undefined;
+  // The upstream events of this server's own sources: another server in the process (a
+  // test's, an embedder's) has its own log and metrics.
+  const ownSources = new Set<string>();
+  const logUpstream = options.logger ? upstreamEventLogger(logger) : undefined;
+  const stopObservingUpstream =
+    metrics || logUpstream
+      ? subscribeUpstream((event) => {
+          if (!ownSources.has(event.source)) return;
+          metrics?.observeUpstream(event);
+          logUpstream?.(event);
+        })
+      : () => {};
+  const tracing = options.tracing ? operationTracing() : undefined;
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const queueTimeoutMs = options.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS;
 
@@ -143,8 +174,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...armor.plugins,
       costLimitPlugin(limits),
       partialErrorsPlugin(),
-      // Last: it measures the answer as sent, partial errors included.
+      // It measures the answer as sent, partial errors included.
       responseSize.plugin,
+      ...(tracing ? [tracing.plugin] : []),
+      // Last: the outcome is that of the answer as sent.
+      requestReportPlugin(),
     ],
   });
   await apollo.start();
@@ -153,7 +187,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (sources) next();
     else sendJsonError(res, 503, EdgeErrorCode.NOT_READY, 'eventgraph is starting', { 'Retry-After': '1' });
   };
-  const inUpstreamScope: RequestHandler = (_req, _res, next) => new UpstreamRequestScope().run(next);
 
   app.disable('x-powered-by');
   // First, so that preflights are answered, and refusals below carry the CORS headers a
@@ -161,10 +194,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.use(corsMiddleware(options.corsOrigins ?? []));
   // Open, and outside the concurrency limit: an orchestrator must see a loaded server as alive.
   app.use(healthRoutes({ get ready() { return sources !== undefined; } }));
+  const metricsEndpoint = metrics ? await serveMetrics(metrics, options.metrics!, authenticator.required, app, warn) : undefined;
   app.use(
     GRAPHQL_PATH,
     // The page and its files are open: the visitor pastes a credential into its headers editor.
     graphiqlRouter({ endpoint: GRAPHQL_PATH, credentials: authenticator.required }),
+    // Before any refusal, so that refused requests are logged and counted too.
+    requestTelemetry({ logger, metrics }),
     untilReady,
     // Before the body is read: an unauthenticated request costs no parsing.
     authMiddleware(authenticator),
@@ -173,23 +209,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     bodyErrors(),
     // After the body is in: a client that uploads slowly holds no slot while it does.
     concurrencyLimit({ maxConcurrentRequests: options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS, queueTimeoutMs }),
-    // One upstream scope per HTTP request: identical upstream calls of the request's
-    // operation share one answer, and each source's real calls are counted. Entered after
-    // the body parser, whose stream callbacks would run outside it.
-    inUpstreamScope,
+    // Like the upstream scope, the operation's span must be entered after the body parser.
+    ...(tracing ? [tracing.middleware] : []),
+    inUpstreamScope(),
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const principal = principalOf(res);
         // The auth middleware runs on every path to here; without a principal something
         // was mounted wrongly, and guessing one would be guessing a scope.
         if (!principal) throw new Error('no principal: the auth middleware did not run');
-        return new RequestContext({
+        const context = new RequestContext({
           sources: sources!,
           timeline,
           snapshotStepMs: options.snapshotStepMs ?? DEFAULT_SNAPSHOT_STEP_MS,
           principal,
           requestTimeoutMs,
         });
+        return reportRequestContext(context, res);
       },
     }),
   );
@@ -198,25 +234,53 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   await listen(httpServer, options.port, host);
   const { port } = httpServer.address() as AddressInfo;
-  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
 
   return {
-    url: `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}${GRAPHQL_PATH}`,
+    url: `${origin(host, port)}${GRAPHQL_PATH}`,
     port,
     authRequired: authenticator.required,
+    metricsUrl: metricsEndpoint?.url(origin(host, port)),
     setSources(configured) {
       sources = configured;
+      for (const source of configured) ownSources.add(source.name);
+      metrics?.setSources(configured.map((source) => source.name));
     },
-    stop: () => apollo.stop(),
+    async stop() {
+      await apollo.stop();
+      await metricsEndpoint?.close();
+      stopObservingUpstream();
+    },
   };
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+/** How a client on this machine reaches a listener: a wildcard address is shown as localhost. */
+function origin(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+}
+
+/**
+ * Mounts /metrics on the main app, or starts its own listener (`metrics.port`). On the main
+ * port of a server whose clients must authenticate, it is served only with a token: the
+ * metrics name sources and operations, which an anonymous visitor has no business reading.
+ */
+async function serveMetrics(
+  metrics: Metrics,
+  config: MetricsConfig,
+  authRequired: boolean,
+  app: express.Express,
+  warn: (message: string) => void,
+): Promise<{ url(mainOrigin: string): string | undefined; close(): Promise<void> }> {
+  const handler = metricsRoute(metrics, config.token);
+  if (config.port !== undefined) {
+    const host = config.host ?? DEFAULT_HOST;
+    const { port, server } = await startMetricsServer(handler, config.port, host);
+    return { url: () => `${origin(host, port)}${METRICS_PATH}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+  if (authRequired && config.token === undefined) {
+    warn('/metrics is not served: clients must authenticate, and metrics has neither a token nor a port of its own (see docs/operations.md)');
+    return { url: () => undefined, close: async () => {} };
+  }
+  app.use(handler);
+  return { url: (mainOrigin) => `${mainOrigin}${METRICS_PATH}`, close: async () => {} };
 }

@@ -1,5 +1,6 @@
 import type { EventRecord } from '../model/event.model.js';
 import { UpstreamError } from '../upstream/upstream.errors.js';
+import { inStreamSpan } from '../upstream/upstream.telemetry.js';
 import { matchesFilter, type EventFilter } from './event-filter.js';
 import { compareEventToKey, compareKeys, keyOf } from './event-order.js';
 import { clampWant, holdBackLastInstant, inTotalOrder, RepeatFilter } from './read-contract.js';
@@ -207,7 +208,9 @@ export class Lane {
       if (this.planned && this.last) this.readOnInFull(this.last, readOn);
       try {
         const reader = this.reader;
-        this.accept(await this.deadline.race(() => reader.next(), () => deadlineError(this.stream.sourceName, `stream ${this.stream.key}`)));
+        const { sourceName, key } = this.stream;
+        const read = () => inStreamSpan(sourceName, key, () => reader.next());
+        this.accept(await this.deadline.race(read, () => deadlineError(sourceName, `stream ${key}`)));
       } catch (error) {
         if (!(error instanceof UpstreamError)) throw error;
         this.failure = error;

@@ -26,6 +26,11 @@ export class UpstreamCallCounts {
     return this.servable.get(source);
   }
 
+  /** The sources called at least once. */
+  sources(): IterableIterator<string> {
+    return this.counts.keys();
+  }
+
   of(source: string): number {
     return this.counts.get(source) ?? 0;
   }

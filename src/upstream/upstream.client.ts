@@ -16,6 +16,7 @@ import {
   type TimeoutPolicy,
 } from 'cockatiel';
 import { InMemoryLRUCache, type KeyValueCache } from '@apollo/utils.keyvaluecache';
+import type { Span } from '@opentelemetry/api';
 import { request } from 'undici';
 import type { z } from 'zod';
 import type { UpstreamPolicy } from './upstream.policy.js';
@@ -24,6 +25,7 @@ import { objectTag } from './object-tag.js';
 import type { UpstreamCallCounts } from './upstream.calls.js';
 import { currentRequestScope, runInRequestScope, type UpstreamRequestScope } from './upstream.scope.js';
 import { SourceGovernor, type GovernorState } from './upstream.governor.js';
+import { SpanAttribute, inUpstreamSpan, publishUpstream, type UpstreamCacheEvent } from './upstream.telemetry.js';
 import { Redactor } from './upstream.redact.js';
 import { buildQueryString, parseRetryAfter } from './upstream.url.js';
 
@@ -40,6 +42,11 @@ export type UpstreamMethod = 'GET' | 'POST';
 
 /** A request as a vendor client describes it: unsigned, relative to the source's base URL. */
 export interface UpstreamRequest {
+  /**
+   * The vendor's name of the API called (`DescribeWebhookTriggerLog`, `ListAuditLogs`): what
+   * metrics, logs and traces group calls by, since paths carry ids.
+   */
+  api: string;
   method: UpstreamMethod;
   /**
    * Path below the base URL, already percent-encoded where a segment needs it (a client
@@ -88,6 +95,7 @@ export interface UpstreamResponse<T> {
 /** One observation per `request()` call (not per attempt), for metrics and tests. */
 export interface UpstreamCallInfo {
   source: string;
+  api: string;
   method: UpstreamMethod;
   path: string;
   /** Status of the last HTTP answer, if any arrived. */
@@ -141,6 +149,9 @@ export interface CachedAnswer {
  * bound is on the size of the bodies they came from.
  */
 const DEFAULT_CACHE_BYTES = 16 * 2 ** 20;
+
+/** Who answered a cacheable request; undefined when no cache was asked (no TTL). */
+type CacheResult = UpstreamCacheEvent['result'] | undefined;
 
 interface RawResponse {
   status: number;
@@ -350,9 +361,15 @@ export abstract class UpstreamClient {
       // The schema is part of the key: two callers validating one URL differently must not
       // receive each other's parsed answer.
       const key = `${this.cacheKeyFor(request)}\n${objectTag(schema)}`;
+      // Only the load that asks sets this: a load the request scope answered was shared.
+      let result: CacheResult = 'shared';
       // A shared call is sent for the first asker's tally, which the scope keeps with the load.
-      const answer = (first: UpstreamCallCounts | undefined) => this.cachedOrSent(key, request, schema, first, scope);
+      const answer = (first: UpstreamCallCounts | undefined) =>
+        this.cachedOrSent(key, request, schema, first, scope, (found) => {
+          result = found;
+        });
       response = await (scope ? (scope.load(this, key, calls, answer) as Promise<UpstreamResponse<T>>) : answer(calls));
+      if (result !== undefined) this.noteCacheResult(request, result, scope);
     }
     // Every caller notes how long what it was given may serve, shared or cached alike, so
     // that what is built from it (a timeline page) is kept no longer than the answer may be.
@@ -371,16 +388,25 @@ export abstract class UpstreamClient {
     return this.isCacheable(request) ? (request.cacheTtlSeconds ?? this.cacheTtlSeconds) : 0;
   }
 
+  private noteCacheResult(request: UpstreamRequest, result: UpstreamCacheEvent['result'], scope: UpstreamRequestScope | undefined): void {
+    if (result === 'hit') scope?.cacheHit(this.sourceName);
+    publishUpstream(() => ({ type: 'cache', source: this.sourceName, api: request.api, result }));
+  }
+
+  /** `found` learns who answered; undefined when there is no cross-request cache to ask. */
   private async cachedOrSent<T>(
     key: string,
     request: UpstreamRequest,
     schema: z.ZodType<T>,
     calls: UpstreamCallCounts | undefined,
     scope: UpstreamRequestScope | undefined,
+    found: (result: CacheResult) => void,
   ): Promise<UpstreamResponse<T>> {
     const ttl = this.ttlOf(request);
+    found(undefined);
     if (ttl <= 0) return (await this.send(request, schema, calls, scope)).response;
     const hit = await this.cache.get(key);
+    found(hit ? 'hit' : this.pendingAnswers.has(key) ? 'shared' : 'miss');
     if (hit) return hit.response as UpstreamResponse<T>;
     const pending = this.pendingAnswers.get(key);
     if (pending) return pending as Promise<UpstreamResponse<T>>;
@@ -399,13 +425,25 @@ export abstract class UpstreamClient {
 
   /**
    * One real call, through the policies: the only place that talks to the upstream. It
-   * counts for `calls`, the tally of the reader that started it, and for `scope`, its request.
+   * counts for `calls`, the tally of the reader that started it, and for `scope`, its request,
+   * and it is one span of the trace and one `call` event (upstream.telemetry.ts).
    */
-  private async send<T>(
+  private send<T>(
     request: UpstreamRequest,
     schema: z.ZodType<T>,
     calls: UpstreamCallCounts | undefined,
     scope: UpstreamRequestScope | undefined,
+  ): Promise<{ response: UpstreamResponse<T>; size: number }> {
+    const start = { source: this.sourceName, api: request.api, method: request.method, path: this.urlFor(request).pathname };
+    return inUpstreamSpan(start, (span) => this.sendThroughPolicies(request, schema, calls, scope, span));
+  }
+
+  private async sendThroughPolicies<T>(
+    request: UpstreamRequest,
+    schema: z.ZodType<T>,
+    calls: UpstreamCallCounts | undefined,
+    scope: UpstreamRequestScope | undefined,
+    span: Span,
   ): Promise<{ response: UpstreamResponse<T>; size: number }> {
     const started = performance.now();
     let counted = false;
@@ -416,9 +454,11 @@ export abstract class UpstreamClient {
 
     const attemptOnce = async (): Promise<UpstreamResponse<T>> => {
       unauthorized = undefined;
+      if (attempts > 0) publishUpstream(() => ({ type: 'retry', source: this.sourceName, api: request.api }));
       // Before anything is prepared: a call the governor stops (circuit open, a pause or a
       // wait for a token longer than it may wait) makes no attempt and counts nowhere.
-      await this.governor.admit();
+      const waitedMs = await this.governor.admit();
+      if (waitedMs > 0) publishUpstream(() => ({ type: 'wait', source: this.sourceName, waitedMs }));
       attempts += 1;
       const prepared = this.prepare(request);
       return this.governor.run(async () => {
@@ -489,13 +529,21 @@ export abstract class UpstreamClient {
       failure = redacted instanceof Error ? redacted : new Error(String(redacted));
       throw redacted;
     } finally {
+      const durationMs = performance.now() - started;
+      const code = failure instanceof UpstreamError ? failure.code : failure ? 'UPSTREAM_UNAVAILABLE' : undefined;
+      if (code) scope?.failed(this.sourceName);
+      span.setAttribute(SpanAttribute.ATTEMPTS, attempts);
+      if (status !== undefined) span.setAttribute(SpanAttribute.STATUS, status);
+      if (code) span.setAttribute(SpanAttribute.ERROR_CODE, code);
+      publishUpstream(() => ({ type: 'call', source: this.sourceName, api: request.api, status, code, durationMs, attempts }));
       this.observe({
         source: this.sourceName,
+        api: request.api,
         method: request.method,
         path: request.path,
         ...(status === undefined ? {} : { status }),
         attempts,
-        durationMs: performance.now() - started,
+        durationMs,
         ...(failure ? { error: failure } : {}),
       });
     }

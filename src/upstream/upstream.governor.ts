@@ -9,6 +9,7 @@ import {
 } from 'cockatiel';
 import { UpstreamError } from './upstream.errors.js';
 import type { UpstreamPolicy } from './upstream.policy.js';
+import { publishUpstream } from './upstream.telemetry.js';
 
 /**
  * What protects one source's upstream from eventgraph, across every GraphQL request: the
@@ -90,10 +91,12 @@ export class SourceGate {
   }
 
   /**
-   * Resolves when a call may start; rejects with a GateRefusal, without taking a token, if
-   * it would have to wait longer than `maxWaitMs`.
+   * Resolves when a call may start, with how long it waited for its turn (ms; 0 when it
+   * did not); rejects with a GateRefusal, without taking a token, if it would have to wait
+   * longer than `maxWaitMs`.
    */
-  async take(): Promise<void> {
+  async take(): Promise<number> {
+    const arrived = this.clock.now();
     let budget = this.options.maxWaitMs;
     for (;;) {
       const now = this.clock.now();
@@ -101,14 +104,14 @@ export class SourceGate {
       const wait = at - now;
       if (wait > budget) throw new GateRefusal(this.pausedUntil > now ? 'paused' : 'rate-limit', Math.ceil(wait));
       this.reserve(at);
-      if (wait <= 0) return;
+      if (wait <= 0) return now - arrived;
       const pauses = this.pauses;
       await this.clock.sleep(wait);
       const woke = this.clock.now();
       // A pause that began while this call slept, and has not ended, holds it too: it asks
       // again like a new call, with what is left of its budget. Its old slot stays counted,
       // which errs on the polite side.
-      if (this.pauses === pauses || woke >= this.pausedUntil) return;
+      if (this.pauses === pauses || woke >= this.pausedUntil) return woke - arrived;
       budget -= woke - now;
     }
   }
@@ -157,6 +160,11 @@ export class SourceGate {
 }
 
 export type CircuitStateName = 'closed' | 'open' | 'half-open';
+
+function circuitStateName(state: CircuitState): CircuitStateName {
+  if (state === CircuitState.Open || state === CircuitState.Isolated) return 'open';
+  return state === CircuitState.HalfOpen ? 'half-open' : 'closed';
+}
 
 /** A snapshot of a source's governors, for tests and diagnostics. */
 export interface GovernorState {
@@ -226,19 +234,22 @@ export class SourceGovernor {
       this.breaker.onBreak(() => {
         this.openedAt = this.clock.now();
       });
+      this.breaker.onStateChange((state) => {
+        publishUpstream(() => ({ type: 'circuit', source: this.source, state: circuitStateName(state) }));
+      });
     }
   }
 
   /**
    * Before an attempt: fails at once while the circuit is open, then waits for the call's
    * turn (a token, the end of a pause), or fails at once if that wait is longer than the
-   * call may wait. Throws only refusals (see `isRefusal`).
+   * call may wait. Resolves with how long it waited (ms). Throws only refusals (see `isRefusal`).
    */
-  async admit(): Promise<void> {
+  async admit(): Promise<number> {
     const open = this.circuitOpenFor();
     if (open > 0) throw this.circuitOpen(open);
     try {
-      await this.gate.take();
+      return await this.gate.take();
     } catch (error) {
       if (!(error instanceof GateRefusal)) throw error;
       const limit = this.policy.rateLimit;
@@ -292,9 +303,8 @@ export class SourceGovernor {
   }
 
   state(): GovernorState {
-    const state = this.breaker?.state ?? CircuitState.Closed;
     return {
-      circuit: state === CircuitState.Open || state === CircuitState.Isolated ? 'open' : state === CircuitState.HalfOpen ? 'half-open' : 'closed',
+      circuit: circuitStateName(this.breaker?.state ?? CircuitState.Closed),
       circuitOpenForMs: this.circuitOpenFor(),
       pausedForMs: this.gate.pausedFor(),
       waitMs: this.gate.waitFor(),

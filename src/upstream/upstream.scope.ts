@@ -22,6 +22,12 @@ import { UpstreamCallCounts } from './upstream.calls.js';
 
 const storage = new AsyncLocalStorage<UpstreamRequestScope>();
 
+export interface UpstreamSourceSummary {
+  calls: number;
+  errors: number;
+  cacheHits: number;
+}
+
 /** One request-scoped load; the first one of a key sends, for the tally it was given. */
 interface Load {
   key: string;
@@ -37,7 +43,35 @@ interface Load {
 export class UpstreamRequestScope {
   /** Every real call of the request, per source, whoever asked. */
   readonly calls = new UpstreamCallCounts();
+  /** Per source: calls that failed, and answers the cross-request cache gave; for the request's log line. */
+  private readonly outcomes = new Map<string, { errors: number; cacheHits: number }>();
   private readonly loaders = new Map<object, DataLoader<Load, unknown, string>>();
+
+  /** `id`: the request's id (`x-request-id`), which log lines of its upstream calls carry. */
+  constructor(readonly id?: string) {}
+
+  failed(source: string): void {
+    this.outcomeOf(source).errors += 1;
+  }
+
+  cacheHit(source: string): void {
+    this.outcomeOf(source).cacheHits += 1;
+  }
+
+  /** What the request asked of each source it touched: real calls, failed calls, cache hits. */
+  summary(): Record<string, UpstreamSourceSummary> {
+    const summary: Record<string, UpstreamSourceSummary> = {};
+    for (const source of new Set([...this.calls.sources(), ...this.outcomes.keys()])) {
+      summary[source] = { calls: this.calls.of(source), errors: 0, cacheHits: 0, ...this.outcomes.get(source) };
+    }
+    return summary;
+  }
+
+  private outcomeOf(source: string): { errors: number; cacheHits: number } {
+    let outcome = this.outcomes.get(source);
+    if (!outcome) this.outcomes.set(source, (outcome = { errors: 0, cacheHits: 0 }));
+    return outcome;
+  }
 
   /** Runs `fn` (and everything it starts) inside this request. */
   run<T>(fn: () => T): T {

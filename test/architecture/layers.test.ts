@@ -19,10 +19,11 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   emulators: [],
   vendors: ['model', 'timeline', 'upstream', 'config', 'emulators', 'graphql'],
   graphql: ['model', 'timeline', 'upstream', 'vendors'],
-  server: ['graphql', 'timeline', 'upstream', 'vendors', 'model'],
+  observability: ['config', 'upstream'],
+  server: ['graphql', 'timeline', 'upstream', 'vendors', 'model', 'config', 'observability'],
   demo: ['config', 'emulators', 'vendors'],
   cli: ['server'],
-  'main.ts': ['config', 'demo', 'server', 'vendors'],
+  'main.ts': ['config', 'demo', 'server', 'vendors', 'observability'],
 };
 
 function sourceFiles(dir: string): string[] {

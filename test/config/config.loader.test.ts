@@ -81,7 +81,10 @@ describe('loadConfigFile', () => {
       maxConcurrentRequests: 64,
       queueTimeoutMs: 2_000,
       corsOrigins: [],
+      logLevel: 'info',
     });
+    expect(config.metrics).toEqual({ enabled: true });
+    expect(config.tracing).toEqual({ enabled: false, serviceName: 'eventgraph', sampleRatio: 1 });
     expect(config.sources).toHaveLength(1);
     expect(config.sources[0]).toMatchObject({
       name: 'ma',
@@ -321,11 +324,28 @@ describe('schema problems', () => {
     const doc = { server: { port: 1, colour: 'red' }, sources: [source({ endpiont: 'x' })], extra: true };
     const error = parseError(doc);
     expect(error.message.split('\n')).toEqual([
-      'test.yaml: server: an unknown key (not shown: it may be a misplaced value); allowed here: port, host, cursorSecret, snapshotStepSeconds, adaptiveReads, requestTimeoutMs, maxConcurrentRequests, queueTimeoutMs, corsOrigins',
+      'test.yaml: server: an unknown key (not shown: it may be a misplaced value); allowed here: port, host, cursorSecret, snapshotStepSeconds, adaptiveReads, requestTimeoutMs, maxConcurrentRequests, queueTimeoutMs, corsOrigins, logLevel',
       'test.yaml: sources[0]: unknown key "endpiont"; did you mean "endpoint"?',
-      'test.yaml: an unknown key (not shown: it may be a misplaced value); allowed here: server, auth, limits, sources',
+      'test.yaml: an unknown key (not shown: it may be a misplaced value); allowed here: server, auth, limits, metrics, tracing, sources',
     ]);
     expect(error.problems.map((p) => p.path)).toEqual([['server'], ['sources', 0], []]);
+  });
+
+  it('names the key of a bad log level, metrics or tracing setting, never the value', () => {
+    const error = parseError({
+      server: { logLevel: 'verbose-secret' },
+      metrics: { host: '0.0.0.0', token: 'short-secret' },
+      tracing: { enabled: true, endpoint: 'ftp://collector-secret', sampleRatio: 2 },
+      sources: [source()],
+    });
+    expect(error.message.split('\n')).toEqual([
+      'test.yaml: server.logLevel: must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent"',
+      'test.yaml: metrics.token: must be at least 16 characters',
+      'test.yaml: metrics.host: only applies with metrics.port (a listener of its own)',
+      'test.yaml: tracing.endpoint: must be an http(s) URL such as http://otel-collector:4318',
+      'test.yaml: tracing.sampleRatio: must be at most 1',
+    ]);
+    expect(error.message).not.toMatch(/secret/);
   });
 
   it('says "is required" for a missing key', () => {

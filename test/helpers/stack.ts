@@ -60,7 +60,17 @@ export interface StackOptions<L extends readonly AnyVendorModule[]> {
   /** Server options beyond the test defaults (loopback, a fixed cursor secret, auth off). */
   server?: Pick<
     ServerOptions,
-    'adaptiveReads' | 'auth' | 'authTuning' | 'requestTimeoutMs' | 'maxConcurrentRequests' | 'queueTimeoutMs' | 'corsOrigins' | 'warn'
+    | 'adaptiveReads'
+    | 'auth'
+    | 'authTuning'
+    | 'requestTimeoutMs'
+    | 'maxConcurrentRequests'
+    | 'queueTimeoutMs'
+    | 'corsOrigins'
+    | 'warn'
+    | 'logger'
+    | 'metrics'
+    | 'tracing'
   >;
   /** The vendor modules; the built-in ones unless a test adds one. */
   vendors?: L;

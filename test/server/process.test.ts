@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -25,10 +26,13 @@ function start(args: string[] = [], env: Record<string, string> = {}) {
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const output = () => ({ stdout, stderr });
+  const lines = () => logLines(stdout);
+  const printedUrl = () => lines().find((line) => typeof line.url === 'string')?.url as string | undefined;
   const started = async () => {
     for (let i = 0; i < 300; i += 1) {
-      const url = /GraphQL endpoint at (\S+)/.exec(stdout)?.[1];
-      const modelarts = /huawei-modelarts\s+(\S+)/.exec(stdout)?.[1];
+      const url = printedUrl();
+      const emulators = lines().find((line) => Array.isArray(line.emulators))?.emulators as Array<{ name: string; url: string }> | undefined;
+      const modelarts = emulators?.find((emulator) => emulator.name === 'huawei-modelarts')?.url;
       if (url && modelarts) return { url: url.replace('localhost', '127.0.0.1'), modelarts };
       if (child.exitCode !== null) throw new Error(`exited early: ${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -38,14 +42,43 @@ function start(args: string[] = [], env: Record<string, string> = {}) {
   /** With a configuration file: no emulators are printed, only where it listens. */
   const listening = async () => {
     for (let i = 0; i < 300; i += 1) {
-      const url = /GraphQL endpoint at (\S+)/.exec(stdout)?.[1];
+      const url = printedUrl();
       if (url) return url;
       if (child.exitCode !== null) throw new Error(`exited early: ${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error(`did not start: ${stdout} ${stderr}`);
   };
-  return { child, exited, output, started, listening };
+  return { child, exited, output, lines, started, listening };
+}
+
+async function until<T>(find: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await find();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error('not found in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** stdout is JSON lines (pino), since it is not a terminal; anything else there is a bug. */
+function logLines(stdout: string): Array<Record<string, unknown>> {
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 async function configFile(document: unknown): Promise<string> {
@@ -72,6 +105,36 @@ describe('npm start', () => {
     expect(await page.text()).toMatch(/graphiql/i);
     const result = await postGraphQL<{ events: { edges: unknown[] } }>(url, '{ events(first: 3) { edges { node { id } } } }');
     expect(result.data!.events.edges).toHaveLength(3);
+  });
+
+  it('logs JSON lines on stdout, one per request, at the level LOG_LEVEL names', async () => {
+    const app = start([], { LOG_LEVEL: 'info' });
+    const { url } = await app.started();
+    const answer = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'process-test-1' },
+      body: JSON.stringify({ query: 'query Recent { events(first: 2) { edges { node { id } } } }' }),
+    });
+    expect(answer.headers.get('x-request-id')).toBe('process-test-1');
+    await answer.text();
+    const line = await until(() => app.lines().find((entry) => entry.reqId === 'process-test-1'));
+    expect(line).toMatchObject({ msg: 'request', level: 30, operation: 'Recent', outcome: 'ok', status: 200, client: 'anonymous' });
+    expect(Object.values(line.upstream as Record<string, { calls: number }>).some((source) => source.calls > 0)).toBe(true);
+
+    // At warn nothing of the above is printed: not the start-up lines, not the request line.
+    const port = await freePort();
+    const quiet = start([], { LOG_LEVEL: 'warn', PORT: String(port) });
+    const quietUrl = `http://127.0.0.1:${port}/graphql`;
+    await until(async () => (await fetch(new URL('/readyz', quietUrl)).catch(() => undefined))?.status === 200 || undefined, 15_000);
+    expect((await postGraphQL(quietUrl, '{ sources { name } }')).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(quiet.output().stdout).toBe('');
+  }, 40_000);
+
+  it('refuses an unknown LOG_LEVEL with exit 2, naming the variable', async () => {
+    const app = start([], { LOG_LEVEL: 'chatty' });
+    expect(await app.exited).toBe(2);
+    expect(app.output().stderr).toMatch(/LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/);
   });
 
   it('drains an in-flight request on SIGTERM, then exits 0', async () => {
@@ -146,9 +209,7 @@ describe('npm start: secure by default', () => {
 
   it('demo mode listens on loopback only', async () => {
     const app = start();
-    await app.started();
-    const printed = /GraphQL endpoint at (\S+)/.exec(app.output().stdout)![1]!;
-    const url = new URL(printed);
+    const url = new URL((await app.started()).url);
     expect(url.hostname).toBe('127.0.0.1');
     // Where the machine has another address, nothing answers there.
     const external = Object.values(networkInterfaces())
@@ -179,7 +240,9 @@ describe('npm start: secure by default', () => {
     const file = await configFile({ server: { host: '127.0.0.1' }, auth: { mode: 'none' }, sources: sources() });
     const app = start(['--config', file]);
     const url = await app.listening();
-    expect(app.output().stderr).toMatch(/warning: auth: \{ mode: none \}: client authentication is off/);
+    expect(app.lines()).toContainEqual(
+      expect.objectContaining({ level: 40, msg: expect.stringMatching(/^auth: \{ mode: none \}: client authentication is off/) }),
+    );
     const result = await postGraphQL<{ sources: Array<{ name: string }> }>(url, '{ sources { name } }');
     expect(result.status).toBe(200);
   });

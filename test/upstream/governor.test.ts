@@ -22,7 +22,7 @@ class GovernedClient extends UpstreamClient {
   }
 
   call(path = '/things', request: Partial<UpstreamRequest> = {}): Promise<{ ok: true }> {
-    return this.request({ method: 'GET', path, ...request }, okSchema);
+    return this.request({ api: 'GetThings', method: 'GET', path, ...request }, okSchema);
   }
 }
 
@@ -153,7 +153,7 @@ describe('SourceGate: pauses', () => {
     await clock.advance(1_800);
     const within = gate.take();
     await clock.advance(200);
-    await expect(within).resolves.toBeUndefined();
+    await expect(within).resolves.toBe(200);
   });
 
   it('caps a pause at maxPauseMs, and backs off on its own after a 429 that says not how long', async () => {
@@ -404,7 +404,7 @@ describe('UpstreamClient keeps credentials out of its errors', () => {
     const client = new GovernedClient(withUserinfo, { circuitBreaker: { failures: 0, halfOpenAfterMs: 1 } });
     const error = await rejection(client.call('/things'));
     expect(server.requests[0]?.headers.authorization).toBeUndefined();
-    expect(client.cacheKeyFor({ method: 'GET', path: '/things' })).not.toContain(SECRET);
+    expect(client.cacheKeyFor({ api: 'GetThings', method: 'GET', path: '/things' })).not.toContain(SECRET);
     expect(error.message).not.toContain(SECRET);
 
     const refused = new GovernedClient(`http://reader:${SECRET}@127.0.0.1:${await unusedPort()}`);

@@ -44,8 +44,8 @@ class TestClient extends UpstreamClient {
     });
   }
 
-  call<T>(req: UpstreamRequest, schema: z.ZodType<T>): Promise<T> {
-    return this.request(req, schema);
+  call<T>(req: Omit<UpstreamRequest, 'api'>, schema: z.ZodType<T>): Promise<T> {
+    return this.request({ api: 'GetThings', ...req }, schema);
   }
 
   protected override willSendRequest(req: PreparedRequest): void {
@@ -345,10 +345,10 @@ describe('UpstreamClient hooks', () => {
 
   it('keys the cache on the unsigned request: source, method, URL with sorted query, body', () => {
     const client = new TestClient('http://upstream.example/base');
-    const key = client.cacheKeyFor({ method: 'GET', path: '/v1/x', query: { z: 1, a: 'b c', none: undefined } });
+    const key = client.cacheKeyFor({ api: 'GetThings', method: 'GET', path: '/v1/x', query: { z: 1, a: 'b c', none: undefined } });
     expect(key).toBe('test-source GET http://upstream.example/base/v1/x?a=b%20c&z=1');
-    expect(client.cacheKeyFor({ method: 'GET', path: '/v1/x', query: { a: 'b c', z: 1 } })).toBe(key);
-    expect(client.cacheKeyFor({ method: 'POST', path: '/v1/x', body: '{"q":1}' })).toBe('test-source POST http://upstream.example/base/v1/x\n{"q":1}');
+    expect(client.cacheKeyFor({ api: 'GetThings', method: 'GET', path: '/v1/x', query: { a: 'b c', z: 1 } })).toBe(key);
+    expect(client.cacheKeyFor({ api: 'GetThings', method: 'POST', path: '/v1/x', body: '{"q":1}' })).toBe('test-source POST http://upstream.example/base/v1/x\n{"q":1}');
   });
 });
 

@@ -18,7 +18,7 @@ class ScopedClient extends UpstreamClient {
   }
 
   call(request: Partial<UpstreamRequest> = {}, calls?: UpstreamCallCounts): Promise<{ n: number }> {
-    return this.request({ method: 'GET', path: '/things', ...request }, answerSchema, calls);
+    return this.request({ api: 'GetThings', method: 'GET', path: '/things', ...request }, answerSchema, calls);
   }
 }
 

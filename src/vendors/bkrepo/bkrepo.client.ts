@@ -97,6 +97,7 @@ export class BkRepoClient extends UpstreamClient {
     for (let attempt = 0; ; attempt += 1) {
       const response = await this.requestWithResponse(
         {
+          api: 'log/list',
           method: 'POST',
           path: LOG_LIST_PATH,
           body: JSON.stringify({

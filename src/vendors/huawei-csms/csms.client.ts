@@ -20,6 +20,6 @@ export class CsmsClient extends HuaweiClient {
 
   /** `GET /v1/{project_id}/csms/notification-records`. `calls`: see `UpstreamClient.request`. */
   listNotificationRecords(calls?: UpstreamCallCounts): Promise<CsmsRecords> {
-    return this.request({ method: 'GET', path: `/v1/${encodeRfc3986(this.projectId)}/csms/notification-records` }, csmsRecordsSchema, calls);
+    return this.request({ api: 'ListNotificationRecords', method: 'GET', path: `/v1/${encodeRfc3986(this.projectId)}/csms/notification-records` }, csmsRecordsSchema, calls);
   }
 }

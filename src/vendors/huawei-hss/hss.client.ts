@@ -48,6 +48,7 @@ export class HssClient extends HuaweiClient {
   listImageEvents(params: ListImageEventsParams = {}, calls?: UpstreamCallCounts): Promise<HssImageEventPage> {
     return this.request(
       {
+        api: 'ListContainerImageLogs',
         method: 'GET',
         path: `/v5/${encodeRfc3986(this.projectId)}/container/image/events`,
         query: {

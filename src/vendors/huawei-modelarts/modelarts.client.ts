@@ -61,6 +61,7 @@ export class ModelArtsClient extends HuaweiClient {
   listServices(params: ListServicesParams = {}, cacheTtlSeconds?: number, calls?: UpstreamCallCounts): Promise<ServiceList> {
     return this.request(
       {
+        api: 'ListServices',
         method: 'GET',
         ...(cacheTtlSeconds === undefined ? {} : { cacheTtlSeconds }),
         path: `/v1/${encodeRfc3986(this.projectId)}/services`,
@@ -90,6 +91,7 @@ export class ModelArtsClient extends HuaweiClient {
   listServiceEvents(serviceId: string, params: ListServiceEventsParams = {}, calls?: UpstreamCallCounts): Promise<ServiceEvents> {
     return this.request(
       {
+        api: 'ListServiceEvents',
         method: 'GET',
         path: `/v1/${encodeRfc3986(this.projectId)}/services/${encodeRfc3986(serviceId)}/events`,
         query: {

@@ -119,6 +119,7 @@ export class HuaweiIamTokenProvider extends UpstreamClient {
     const requestedAt = this.now();
     const response = await this.requestWithResponse(
       {
+        api: 'KeystoneCreateUserTokenByPassword',
         method: 'POST',
         path: '/v3/auth/tokens',
         // The catalog (every endpoint of every service) is most of the answer and unused.
@@ -137,7 +138,7 @@ export class HuaweiIamTokenProvider extends UpstreamClient {
       tokenResponseSchema,
       calls,
     );
-    const what = `POST ${this.urlFor({ method: 'POST', path: '/v3/auth/tokens' }).pathname}`;
+    const what = `POST ${this.urlFor({ api: 'KeystoneCreateUserTokenByPassword', method: 'POST', path: '/v3/auth/tokens' }).pathname}`;
     const token = response.headers.get('x-subject-token');
     if (!token) {
       throw this.error('UPSTREAM_BAD_RESPONSE', `${what} answered HTTP ${response.status} without an X-Subject-Token header`, {

@@ -80,6 +80,7 @@ export class TencentCcrClient extends UpstreamClient {
   listTriggerLog(params: ListTriggerLogParams, calls?: UpstreamCallCounts): Promise<TriggerLogPage> {
     return this.request(
       {
+        api: 'ListTriggerLog',
         method: this.httpMethod,
         path: API_PATH,
         // The action's parameters only: the signing ones are added per attempt.

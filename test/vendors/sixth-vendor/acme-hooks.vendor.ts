@@ -54,7 +54,7 @@ class AcmeClient extends UpstreamClient {
 
   /** `calls`: the tally of the page reading, which the stream hands down from its query. */
   list(query: { since: number; until: number; order: 'asc' | 'desc'; offset: number; limit: number }, calls?: UpstreamCallCounts): Promise<DeliveryPage> {
-    return this.request({ method: 'GET', path: '/v1/deliveries', query }, deliveryPage, calls);
+    return this.request({ api: 'ListDeliveries', method: 'GET', path: '/v1/deliveries', query }, deliveryPage, calls);
   }
 
   async one(id: string): Promise<Delivery | null> {

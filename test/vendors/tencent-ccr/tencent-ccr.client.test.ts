@@ -70,7 +70,7 @@ describe('TencentCcrClient against the emulator', () => {
 
   it('keeps signing parameters out of the cache key: different nonces, one key', async () => {
     const client = new TencentCcrClient(config(tencentSource(emulators, { cacheTtlSeconds: 0 })));
-    const request = { method: 'GET' as const, path: '/v2/index.php', query: { Action: 'ListTriggerLog', reponame: REPO, limit: 5 } };
+    const request = { api: 'ListTriggerLog', method: 'GET' as const, path: '/v2/index.php', query: { Action: 'ListTriggerLog', reponame: REPO, limit: 5 } };
     const a = client.cacheKeyFor({ ...request, query: { ...request.query, Nonce: 1, Timestamp: 1700000000, Signature: 'a', SecretId: 'x' } });
     const b = client.cacheKeyFor({ ...request, query: { ...request.query, Nonce: 2, Timestamp: 1700000001, Signature: 'b', SecretId: 'y' } });
     expect(a).toBe(b);

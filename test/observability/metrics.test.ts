@@ -184,9 +184,9 @@ describe('request and upstream metrics', () => {
 
   it('counts no rate-limit wait for a source without a rate limit', async () => {
     // The stack turns every source's rate limit off, and nothing answers 429: no call of
-    // m-dash or m-ccr ever waits for a token or a pause, however many run at once. (Fails
-    // while upstream.client.ts times `await this.governor.admit()` by the wall clock and
-    // reports any 1 ms spent there, event-loop turns of the other calls included, as a wait.)
+    // m-dash or m-ccr ever waits for a token or a pause, however many run at once. A wait
+    // is what the gate slept, not the wall-clock time around it, which the other calls'
+    // work on the event loop would fill.
     for (let i = 0; i < 3; i++) await page(stack, 'Unlimited', ['m-dash', 'm-ccr'], 20);
     const samples = await scrape(stack.server.metricsUrl!);
     expect(sumOf(samples, 'eventgraph_upstream_calls_total', { source: 'm-dash' })).toBeGreaterThan(10);

@@ -4,6 +4,7 @@ import type { DeepPagingResult } from './deep.bench.js';
 import type { FanOutResult } from './fanout.bench.js';
 import type { ServiceFieldResult } from './service.bench.js';
 import type { AuthBenchResult } from './auth.bench.js';
+import { VARIANT_LABELS, type ObservabilityBenchResult } from './observability.bench.js';
 import { governorReportLines, governorVerdict, type GovernorResult } from './governor.bench.js';
 import { renderLimits, type ConcurrentResult, type RefusalResult } from './limits.bench.js';
 import { SOURCE_KEYS, SOURCE_LABELS, type SourceKey } from './stack.js';
@@ -42,6 +43,7 @@ export interface Results {
   dashboard: DashboardResult;
   service: ServiceFieldResult;
   auth: AuthBenchResult;
+  observability: ObservabilityBenchResult;
   limits: { refusal: RefusalResult; concurrent: ConcurrentResult };
   governor: GovernorResult;
 }
@@ -104,19 +106,31 @@ function summary(results: Results): Table {
       ['4. upstream calls, three panels / one panel', '1.00×', `${ratio(dash)} (${dashboard.three.calls.total.mean.toFixed(1)} / ${dashboard.one.calls.total.mean.toFixed(1)})`, verdict(Math.abs(dash - 1) < 1e-9)],
       ['6. warm throughput, API key / auth off', '≥ 0.95×', `${ratio(results.auth.ratio)} (${results.auth.apiKey.rps.toFixed(1)} / ${results.auth.off.rps.toFixed(1)} req/s)`, verdict(results.auth.ratio >= 0.95)],
       [
-        '7. the 500-alias document: refused, p50, upstream calls',
+        '7. warm throughput, logging and metrics on / both off',
+        `≥ ${results.observability.options.aim.toFixed(2)}×`,
+        `${ratio(results.observability.ratio)} (${results.observability.on.rps.toFixed(1)} / ${results.observability.off.rps.toFixed(1)} req/s)`,
+        verdict(results.observability.ratio >= results.observability.options.aim),
+      ],
+      [
+        '7. request log lines = requests sent = `eventgraph_graphql_requests_total`',
+        'equal',
+        `${results.observability.logs.requestLines} / ${results.observability.logs.sentTotal} / ${results.observability.metrics.requestsTotal}`,
+        verdict(observabilityChecked(results.observability)),
+      ],
+      [
+        '8. the 500-alias document: refused, p50, upstream calls',
         '< 50 ms, 0',
         `${ms(results.limits.refusal.ms.median)} (${results.limits.refusal.code}), ${results.limits.refusal.upstreamCalls}`,
         verdict(results.limits.refusal.ms.median < 50 && results.limits.refusal.upstreamCalls === 0),
       ],
       [
-        '7. six documents at the cost limit at once: peak RSS over the start',
+        '8. six documents at the cost limit at once: peak RSS over the start',
         `< ${RSS_BOUND_MIB} MiB, no crash`,
         `${((results.limits.concurrent.atLimit.rssPeak - results.limits.concurrent.atLimit.rssBefore) / 2 ** 20).toFixed(1)} MiB, server ${results.limits.concurrent.survived ? 'answered after' : 'DOWN'}`,
         verdict(results.limits.concurrent.survived && results.limits.concurrent.atLimit.rssPeak - results.limits.concurrent.atLimit.rssBefore < RSS_BOUND_MIB * 2 ** 20),
       ],
       [
-        '8. bk-repo answering 429 under 200 connections: its calls within its rate; other sources served',
+        '9. bk-repo answering 429 under 200 connections: its calls within its rate; other sources served',
         'held, served',
         `${results.governor.bkrepo.perSecond.toFixed(1)}/s against ${results.governor.options.rateLimit.perSecond}/s; ${results.governor.load.withOtherEvents} answers with other sources' events`,
         verdict(governorVerdict(results.governor).paced && governorVerdict(results.governor).served),
@@ -475,17 +489,153 @@ function otherCalls(result: VariantResult): CallStats {
 /** The bound stated for six concurrent documents at the cost limit (issue: state one). */
 const RSS_BOUND_MIB = 512;
 
+function authSection(results: Results): Section {
+  return {
+    title: '6. Authentication: warm throughput, API key vs auth off',
+    intro: [
+      'Two warm servers over the same sources, one with no `auth` and one with an API key sent in `X-API-Key`, loaded in turn (autocannon, 8 connections).',
+    ],
+    tables: [],
+    notes: [
+      `Warm throughput: API key ${results.auth.apiKey.rps.toFixed(1)} req/s, auth off ${results.auth.off.rps.toFixed(1)} req/s, ratio ${ratio(results.auth.ratio)}.`,
+    ],
+  };
+}
+
+/** The log lines, the request counter and the client's count agree, overall and slot by slot, and every line is JSON. */
+function observabilityChecked(o: ObservabilityBenchResult): boolean {
+  return o.checks.linesEqualCounter && o.checks.linesEqualSent && o.checks.roundsLinesEqualSent && o.logs.notJson === 0 && o.logs.unexpected === 0;
+}
+
+const us = (value: number | undefined): string => (value === undefined || !Number.isFinite(value) ? 'n/a' : `${value.toFixed(0)} µs`);
+const signedUs = (value: number): string => `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(1)} µs`;
+
+function observabilitySection(results: Results): Section {
+  const o = results.observability;
+  const opt = o.options;
+  const l = o.logs;
+  const m = o.metrics;
+  const ratios = o.perRound.map((r) => r.ratio).sort((a, b) => a - b);
+  const medianRatio = ratios.length ? ratios[Math.ceil(ratios.length / 2) - 1]! : Number.NaN;
+  const cpuRatio = o.on.cpuUsPerRequest !== undefined && o.off.cpuUsPerRequest !== undefined ? o.on.cpuUsPerRequest / o.off.cpuUsPerRequest : undefined;
+  const slotsMatching = l.rounds.filter((run) => run.lines === run.sent).length;
+  const tables: Table[] = [
+    {
+      head: ['figure', VARIANT_LABELS.off, VARIANT_LABELS.on],
+      rows: [
+        ['requests / second', o.off.rps.toFixed(1), o.on.rps.toFixed(1)],
+        ['ratio on / off', '', `**${ratio(o.ratio)}**`],
+        ['requests answered (2xx, every body verified)', String(o.off.requests), String(o.on.requests)],
+        ['latency p50 / p99', `${ms(o.off.latencyP50)} / ${ms(o.off.latencyP99)}`, `${ms(o.on.latencyP50)} / ${ms(o.on.latencyP99)}`],
+        [
+          "server thread's CPU time per request (user + system)",
+          us(o.off.cpuUsPerRequest),
+          cpuRatio === undefined ? us(o.on.cpuUsPerRequest) : `${us(o.on.cpuUsPerRequest)} (${ratio(cpuRatio)})`,
+        ],
+      ],
+    },
+    {
+      head: ['round', 'first', `${VARIANT_LABELS.off}, req/s`, `${VARIANT_LABELS.on}, req/s`, 'on / off', 'CPU / request, off / on'],
+      rows: o.perRound.map((r, i) => [String(i + 1), r.first, r.off.toFixed(1), r.on.toFixed(1), ratio(r.ratio), `${us(r.offCpuUs)} / ${us(r.onCpuUs)}`]),
+    },
+    {
+      head: ['check', 'value'],
+      rows: [
+        ['lines in the log file (all JSON)', `${l.lines} (${l.notJson} not JSON), ${mib(l.bytes)}`],
+        ['request lines (`msg: "request"`); mean size', `${l.requestLines}; ${l.meanRequestLineBytes.toFixed(0)} bytes`],
+        ['requests the client sent to the on server (probe, warm-up, step openers, slots, attribution)', String(l.sentTotal)],
+        ['`eventgraph_graphql_requests_total`, by outcome', `${m.requestsTotal} (${Object.entries(m.byOutcome).map(([k, v]) => `${k} ${v}`).join(', ')})`],
+        ['`eventgraph_graphql_request_duration_seconds_count`', String(m.durationCount)],
+        [`measured slots whose lines (by \`x-request-id\`) = requests sent`, `${slotsMatching} of ${l.rounds.length} (${l.rounds.reduce((n, r) => n + r.lines, 0)} lines; ${l.rounds.reduce((n, r) => n + r.answered, 0)} answers received, the rest cut at a slot's end)`],
+        ['request lines of requests the client cut (`aborted`), by outcome', l.abortedLines ? `${l.abortedLines} (${Object.entries(l.abortedOutcomes).map(([k, v]) => `${k} ${v}`).join(', ')})` : '0'],
+        ['other request lines not a panel answered in full', String(l.unexpected)],
+        ['other lines', Object.keys(l.otherLines).length ? Object.entries(l.otherLines).map(([k, v]) => `${k}: ${v}`).join(', ') : 'none'],
+        ['GET /metrics once at the end', `${ms(m.scrapeMs)}, ${(m.bytes / 1024).toFixed(1)} KiB, ${m.series} samples`],
+      ],
+    },
+  ];
+  const notes: string[] = [];
+  notes.push(
+    o.ratio >= 1
+      ? `Logging every request and keeping the metrics cost no throughput that this run could measure (ratio ${ratio(o.ratio)}; the aim allows ${((1 - opt.aim) * 100).toFixed(0)} %).`
+      : o.ratio >= opt.aim
+        ? `Logging every request and keeping the metrics cost ${((1 - o.ratio) * 100).toFixed(1)} % of warm throughput (the aim allows ${((1 - opt.aim) * 100).toFixed(0)} %).`
+        : `**Below the aim**: with logging and metrics on, warm throughput is ${ratio(o.ratio)} of that with both off (aim ≥ ${ratio(opt.aim)}).`,
+    `Round by round the ratio ran from ${ratio(ratios[0] ?? Number.NaN)} to ${ratio(ratios.at(-1) ?? Number.NaN)} (median ${ratio(medianRatio)}): the spread is the machine's, which the alternation shares out.` +
+      (cpuRatio === undefined
+        ? ''
+        : ` The server thread's CPU time per request, which moves far less with the rest of the machine, says the same cost another way: ${us(o.on.cpuUsPerRequest)} against ${us(o.off.cpuUsPerRequest)} (${cpuRatio >= 1 ? '+' : '−'}${(Math.abs(cpuRatio - 1) * 100).toFixed(1)} %; the log file's writes run on libuv's pool threads and are not in it).`),
+    observabilityChecked(o)
+      ? `Every request left exactly one log line, and the request counter agrees with the lines and with the client: ${l.requestLines} lines, ${l.sentTotal} requests sent, ${m.requestsTotal} counted.`
+      : `**The counts disagree**: ${l.requestLines} request lines, ${l.sentTotal} requests sent, ${m.requestsTotal} in the request counter, ${m.durationCount} in the duration histogram; ${slotsMatching} of ${l.rounds.length} slots matched; ${l.notJson} lines not JSON, ${l.unexpected} unexpected.`,
+  );
+  if (l.abortedOutcomes.refused) {
+    notes.push(
+      `The ${l.abortedOutcomes.refused} requests still in flight when autocannon closed its connections at a slot's end were logged (\`aborted: true\`) and counted with the outcome \`refused\`, ` +
+        "which the metrics define as turned away before GraphQL ran: the request's report has no answer yet when the connection closes (src/server/request-telemetry.ts, `outcomeOf`), so a client that goes away mid-request is counted as a refusal.",
+    );
+  }
+  const a = o.attribution;
+  if (a) {
+    tables.push(
+      {
+        head: ['attribution (each against the off slots of its own steps)', 'requests / second', 'ratio to off', 'CPU / request'],
+        rows: (['off', 'logs', 'metrics', 'on'] as const).map((variant) => [
+          VARIANT_LABELS[variant],
+          a.loads[variant].rps.toFixed(1),
+          variant === 'off' ? '' : ratio(a.ratios[variant]),
+          us(a.loads[variant].cpuUsPerRequest),
+        ]),
+      },
+      {
+        head: ['server-thread time per request by area (CPU profiles, one step each)', 'off', 'on', 'on − off'],
+        rows: a.areaDelta.slice(0, 10).map((d) => [`\`${d.area}\``, us(d.off), us(d.on), signedUs(d.delta)]),
+      },
+      {
+        head: ['… by function (top frames of either profile)', 'where', 'off', 'on', 'on − off'],
+        rows: a.frameDelta.slice(0, 12).map((d) => [`\`${d.area}\``, `\`${d.where}\``, us(d.off), us(d.on), signedUs(d.delta)]),
+      },
+    );
+    notes.push(
+      `Attribution: ${a.rounds} rounds of three steps, each pairing logging only, metrics only or both with off. ` +
+        `Profiles (inspector, server thread): off ${us(a.cpu.off.busyUsPerRequest)} busy per request over ${a.cpu.off.requests} requests, ` +
+        `on ${us(a.cpu.on.busyUsPerRequest)} over ${a.cpu.on.requests}; files \`${a.cpu.off.profile.file}\` and \`${a.cpu.on.profile.file}\`.`,
+    );
+  }
+  notes.push(
+    'The servers share one process, and the upstream core publishes on one process-wide diagnostics channel: once the on server subscribes, ' +
+      'the off server publishes its upstream events too, and the on server\'s metrics count them (and its logger would log the off server\'s upstream failures). ' +
+      `On a warm cache that is one page's upstream reads per server and step, against hundreds of requests (\`eventgraph_upstream_calls_total\` ${m.upstreamCalls} and ` +
+      `\`eventgraph_upstream_cache_requests_total\` ${m.upstreamCacheLookups} in all, for every server here).`,
+  );
+  return {
+    title: '7. Observability: warm throughput with logging and metrics on vs both off',
+    intro: [
+      `Produced by \`${results.info.command}\` (bench/observability.bench.ts). Two warm servers over the same sources and emulators that differ only in observability: ` +
+        '**off**, no logger and no metrics; **on**, a pino logger at `info` writing its JSON lines (one per request) to a real file through ' +
+        '`pino.destination({ sync: false })`, so formatting and writing every line is paid for, and `metrics: { enabled: true }` (prom-client, ' +
+        'the process metrics included, GET /metrics). Both warmed up, then autocannon (' +
+        `${opt.connections} connections, from a worker thread), every body checked; every request carries an \`x-request-id\` naming its load.`,
+      `Rounds follow the snapshot step (${(opt.stepMs / 1000).toFixed(0)} s): at each step's start the warm server builds the new snapshot's first page from new upstream reads, and under the ` +
+        "sources' rate limits that one build holds every connection for about half a second, so a load placed anywhere on the clock would catch zero, one or two of those stalls. " +
+        `Each of ${opt.rounds} rounds is one step: one request to each server builds its page, and from ${(opt.phaseMs / 1000).toFixed(1)} s into the step each server ` +
+        `is measured alone for an equal slot (${(opt.slotMs / 1000).toFixed(1)} s, the load generator's start included), off first in odd rounds and on first in even ones, ` +
+        `so a second or two apart; the slots ran from +${(o.slotWindow[0] / 1000).toFixed(2)} s to +${(o.slotWindow[1] / 1000).toFixed(2)} s of their steps.`,
+    ],
+    tables,
+    notes,
+  };
+}
+
 function protectionSection(results: Results): Section {
   return {
-    title: '6–8. Protection: authentication, request limits, vendor governors',
+    title: '8–9. Protection: request limits, vendor governors',
     intro: [
-      'Authentication: two warm servers over the same sources, one with no `auth` and one with an API key sent in `X-API-Key`, loaded in turn (autocannon, 8 connections).',
       'Request limits: a server with the shipped cost limit and shape limits wide enough for the 500-alias document to reach the cost check (`maxAliases` 1000, `maxTokens` 100000); with the shipped shape limits it is refused sooner, while parsing.',
       'Governors: the warm server as shipped, bk-repo forced to answer 429 (Retry-After: 1).',
     ],
     tables: [],
     notes: [
-      `Warm throughput: API key ${results.auth.apiKey.rps.toFixed(1)} req/s, auth off ${results.auth.off.rps.toFixed(1)} req/s, ratio ${ratio(results.auth.ratio)}.`,
       renderLimits([results.limits.refusal], results.limits.concurrent).split('\n').join(' · '),
       ...governorReportLines(results.governor),
     ],
@@ -493,7 +643,16 @@ function protectionSection(results: Results): Section {
 }
 
 function sections(results: Results): Section[] {
-  return [fanOutSection(results), deepSection(results), throughputSection(results), dashboardSection(results), serviceSection(results), protectionSection(results)];
+  return [
+    fanOutSection(results),
+    deepSection(results),
+    throughputSection(results),
+    dashboardSection(results),
+    serviceSection(results),
+    authSection(results),
+    observabilitySection(results),
+    protectionSection(results),
+  ];
 }
 
 export function renderConsole(results: Results): string {

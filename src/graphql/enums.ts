@@ -1,5 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import { EventOutcome, SortDirection } from '../model/event.model.js';
+import { CountMethod, HistogramGroup } from '../timeline/histogram/index.js';
 import { SourceState } from '../timeline/timeline.js';
 
 /** Every enum of the schema is registered here once, before any type uses it. */
@@ -41,4 +42,24 @@ registerEnumType(SourceState, {
   },
 });
 
-export { EventOutcome, SortDirection, SourceState };
+registerEnumType(HistogramGroup, {
+  name: 'HistogramGroup',
+  description: 'What `eventHistogram` counts separately: one series per combination of the chosen labels.',
+  valuesConfig: {
+    KIND: { description: 'By event kind.' },
+    VENDOR: { description: 'By vendor.' },
+    SOURCE: { description: 'By configured source.' },
+    OUTCOME: { description: 'By outcome (SUCCESS, FAILURE, UNKNOWN).' },
+  },
+});
+registerEnumType(CountMethod, {
+  name: 'CountMethod',
+  description: 'How `eventHistogram` counted a stream of a source: whichever cost fewer upstream calls.',
+  valuesConfig: {
+    TOTALS: { description: "One upstream total per bucket, under the bucket's time window." },
+    SCAN: { description: 'Its events in the range were read and counted by eventgraph.' },
+    CACHED: { description: 'Every bucket was settled and kept from an earlier request: no upstream call.' },
+  },
+});
+
+export { CountMethod, EventOutcome, HistogramGroup, SortDirection, SourceState };

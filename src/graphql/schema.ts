@@ -8,6 +8,7 @@ import type { EnumValue } from '../vendors/vendor-module.js';
 import type { VendorRegistry } from '../vendors/vendor-registry.js';
 import { EventFieldsResolver } from './resolvers/event-fields.resolver.js';
 import { EventsResolver } from './resolvers/events.resolver.js';
+import { HistogramResolver } from './resolvers/histogram.resolver.js';
 import { SourceFieldsResolver } from './resolvers/source-fields.resolver.js';
 import { guardArguments } from './validation/input-guard.js';
 
@@ -18,6 +19,7 @@ import { guardArguments } from './validation/input-guard.js';
 export async function buildEventgraphSchema(vendors: VendorRegistry): Promise<GraphQLSchema> {
   const resolvers: NonEmptyArray<Function> = [
     EventsResolver,
+    HistogramResolver,
     EventFieldsResolver,
     SourceFieldsResolver,
     ...vendors.modules.flatMap((module) => module.graphql.resolvers),

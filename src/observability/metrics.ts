@@ -10,7 +10,9 @@ export type RequestOutcome =
   /** Errors and no data: the document was refused, or every source failed. */
   | 'error'
   /** Turned away before GraphQL ran: authentication, the body, the queue. */
-  | 'refused';
+  | 'refused'
+  /** The client went away before the whole answer was written. */
+  | 'aborted';
 
 export interface FinishedRequest {
   /** The operation's name; undefined for an anonymous one, or when none was parsed. */
@@ -40,7 +42,7 @@ export class Metrics {
 
   private readonly requests = new Counter({
     name: 'eventgraph_graphql_requests_total',
-    help: 'GraphQL requests, by operation name and outcome (ok, partial, error, refused).',
+    help: 'GraphQL requests, by operation name and outcome (ok, partial, error, refused, aborted).',
     labelNames: ['operation', 'outcome'] as const,
     registers: [this.registry],
   });

@@ -52,7 +52,9 @@ export function requestTelemetry({ logger, metrics }: RequestTelemetryOptions): 
     res.setHeader('x-request-id', report.id);
     res.once('close', () => {
       const durationMs = performance.now() - started;
-      const { outcome, errorCodes } = outcomeOf(report.answer);
+      // The client went away before the whole answer was written.
+      const aborted = !res.writableFinished;
+      const { outcome, errorCodes } = aborted ? { outcome: 'aborted' as const, errorCodes: undefined } : outcomeOf(report.answer);
       metrics?.observeRequest({ operation: report.operation, outcome, durationMs });
       const level = res.statusCode >= 500 ? 'error' : 'info';
       if (!logger.isLevelEnabled(level)) return;
@@ -68,8 +70,6 @@ export function requestTelemetry({ logger, metrics }: RequestTelemetryOptions): 
           client: principalOf(res)?.name,
           errorCodes,
           upstream: report.upstream?.summary(),
-          // The response was cut before it was all written: the client went away.
-          ...(res.writableFinished ? {} : { aborted: true }),
         },
         'request',
       );

@@ -125,7 +125,8 @@ function pageSize(request: TimelineRequest, backward: boolean): number {
   return size;
 }
 
-function checkFilter(filter: EventFilter, sessions: SourceSession[]): void {
+/** Refuses a filter that cannot select anything sensible: an empty window, an unknown source. */
+export function checkFilter(filter: EventFilter, sessions: SourceSession[]): void {
   if (filter.since !== undefined && filter.until !== undefined && filter.since > filter.until) {
     throw new TimelineInputError('filter.since is later than filter.until', 'filter');
   }
@@ -142,7 +143,8 @@ function checkFilter(filter: EventFilter, sessions: SourceSession[]): void {
   }
 }
 
-function isSelected(source: EventSource, filter: EventFilter): boolean {
+/** Whether the filter's kinds, vendors and source names leave the source in. */
+export function isSelected(source: EventSource, filter: EventFilter): boolean {
   return (
     (!filter.kinds || filter.kinds.includes(source.kind)) &&
     (!filter.vendors || filter.vendors.includes(source.vendor)) &&

@@ -27,6 +27,24 @@ export interface Stream {
   /** Which filter fields this stream can push upstream, and whether any event could match. */
   plan(filter: EventFilter): StreamPlan;
   open(query: StreamQuery): StreamReader;
+  /**
+   * For histograms: the exact number of events in the inclusive window [since, until] that
+   * match `filter`, in one upstream call (a total the upstream reports under a time filter).
+   * Null, without a call, when the stream cannot count that filter exactly: a field it does
+   * not push upstream, a time filter coarser than the millisecond. A stream without it, or
+   * that says null, is counted by reading its events.
+   */
+  count?(query: CountQuery): Promise<number | null>;
+}
+
+export interface CountQuery {
+  since: number;
+  until: number;
+  filter: EventFilter;
+  /** What `plan(filter)` answered. */
+  plan: StreamPlan;
+  /** The tally the call is made for; see `StreamQuery.calls`. */
+  calls: UpstreamCallCounts;
 }
 
 export interface StreamPlan {

@@ -12,6 +12,8 @@ import { planPage, type TimelineRequest } from './page-plan.js';
 import { reportPage, SourceState, type TimelinePage } from './page-report.js';
 import { ReadPlan } from './read-plan.js';
 
+import { HistogramCounter } from './histogram/index.js';
+
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type TimelineRequest } from './page-plan.js';
 export { SourceState, type SourceReport, type TimelineEdge, type TimelinePage } from './page-report.js';
 
@@ -52,6 +54,8 @@ export class Timeline {
   private readonly building = new Map<string, Promise<TimelinePage>>();
   /** Undefined when every stream is to be asked for a whole page (`server.adaptiveReads: false`). */
   private readonly readPlan: ReadPlan | undefined;
+  /** Counts over time (`eventHistogram`), with its cache of settled buckets. */
+  readonly histograms = new HistogramCounter();
 
   constructor(
     private readonly cursors: CursorCodec,

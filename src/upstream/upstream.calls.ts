@@ -26,6 +26,12 @@ export class UpstreamCallCounts {
     return this.servable.get(source);
   }
 
+  /** Adds what `other` counted, and how long its answers may serve, to this tally. */
+  absorb(other: UpstreamCallCounts): void {
+    for (const [source, count] of other.counts) this.counts.set(source, (this.counts.get(source) ?? 0) + count);
+    for (const [source, until] of other.servable) this.answered(source, until);
+  }
+
   /** The sources called at least once. */
   sources(): IterableIterator<string> {
     return this.counts.keys();

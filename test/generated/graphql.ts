@@ -32,12 +32,12 @@ export type EventFilter = {
   resource?: string | null | undefined;
   /** Case-insensitive text in summary, resource or actor. */
   search?: string | null | undefined;
-  /** Inclusive lower bound of occurredAt. */
-  since?: string | null | undefined;
+  /** Inclusive lower bound of occurredAt: ISO-8601, or epoch milliseconds. */
+  since?: string | number | null | undefined;
   /** Configured source names. */
   sources?: Array<string> | null | undefined;
-  /** Inclusive upper bound of occurredAt. */
-  until?: string | null | undefined;
+  /** Inclusive upper bound of occurredAt: ISO-8601, or epoch milliseconds. */
+  until?: string | number | null | undefined;
   /** Events of these vendors. */
   vendors?: Array<Vendor> | null | undefined;
 };
@@ -106,8 +106,8 @@ export type AuditLogsQueryVariables = Exact<{
   pipelineId?: string | null | undefined;
   buildId?: string | null | undefined;
   userId?: string | null | undefined;
-  since?: string | null | undefined;
-  until?: string | null | undefined;
+  since?: string | number | null | undefined;
+  until?: string | number | null | undefined;
   pageNumber?: number | null | undefined;
   pageSize?: number | null | undefined;
   direction?: SortDirection | null | undefined;
@@ -130,8 +130,8 @@ export type DeploymentEventsQueryVariables = Exact<{
   source?: string | null | undefined;
   serviceId: string;
   eventType?: DeploymentEventTypeFilter | null | undefined;
-  startTime?: string | null | undefined;
-  endTime?: string | null | undefined;
+  startTime?: string | number | null | undefined;
+  endTime?: string | number | null | undefined;
   offset?: number | null | undefined;
   limit?: number | null | undefined;
   order?: SortDirection | null | undefined;
@@ -189,6 +189,40 @@ export type EventsPageQuery = { events: { totalCount: number | null, asOf: strin
         | { __typename: 'TriggerEvent', triggerName: string, repoName: string, tagName: string, invokeSource: string, invokeAction: string, invokeTime: string, id: string, kind: EventKind, vendor: Vendor, occurredAt: string, outcome: EventOutcome, actor: string | null, resource: string | null, summary: string, raw: unknown, invokeCondition: { invokeMethod: string, invokeExpr: string, tagList: Array<string> | null }, invokePara: { appId: string | null, serviceName: string | null, clusterId: string | null, namespace: string | null, containerName: string | null, clusterRegion: number | null, clusterRegionName: string | null }, invokeResult: { returnCode: number, returnMsg: string | null }, source: { name: string } }
        }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, sources: Array<{ status: SourceState, events: number, upstreamCalls: number, upstreamFilters: Array<string>, localFilters: Array<string>, streams: number, failedStreams: number, source: { name: string, kind: EventKind }, error: { code: string, message: string, upstreamStatus: number | null, upstreamCode: string | null } | null }> } };
 
+export type GrafanaFailureCountQueryVariables = Exact<{
+  from: string | number;
+  to: string | number;
+  interval_ms?: number | null | undefined;
+  maxDataPoints?: number | null | undefined;
+}>;
+
+
+export type GrafanaFailureCountQuery = { eventHistogram: { complete: boolean, series: Array<{ name: string, total: number }> } };
+
+export type GrafanaFailuresPerSourceQueryVariables = Exact<{
+  from: string | number;
+  to: string | number;
+  interval_ms?: number | null | undefined;
+  maxDataPoints?: number | null | undefined;
+}>;
+
+
+export type GrafanaFailuresPerSourceQuery = { eventHistogram: { intervalMs: number, complete: boolean, rows: Array<{ time: number, source: string | null, count: number }> } };
+
+export type GrafanaRecentFailuresQueryVariables = Exact<{
+  from: string | number;
+  to: string | number;
+}>;
+
+
+export type GrafanaRecentFailuresQuery = { events: { edges: Array<{ node:
+        | { occurredAt: string, kind: EventKind, summary: string, actor: string | null, resource: string | null, source: { name: string } }
+        | { occurredAt: string, kind: EventKind, summary: string, actor: string | null, resource: string | null, source: { name: string } }
+        | { occurredAt: string, kind: EventKind, summary: string, actor: string | null, resource: string | null, source: { name: string } }
+        | { occurredAt: string, kind: EventKind, summary: string, actor: string | null, resource: string | null, source: { name: string } }
+        | { occurredAt: string, kind: EventKind, summary: string, actor: string | null, resource: string | null, source: { name: string } }
+       }> } };
+
 export type ImageEventsQueryVariables = Exact<{
   source?: string | null | undefined;
   resourceName?: string | null | undefined;
@@ -197,8 +231,8 @@ export type ImageEventsQueryVariables = Exact<{
   eventName?: string | null | undefined;
   sourceIp?: string | null | undefined;
   userName?: string | null | undefined;
-  startTime?: string | null | undefined;
-  endTime?: string | null | undefined;
+  startTime?: string | number | null | undefined;
+  endTime?: string | number | null | undefined;
   limit?: number | null | undefined;
   offset?: number | null | undefined;
 }>;
@@ -207,8 +241,8 @@ export type ImageEventsQueryVariables = Exact<{
 export type ImageEventsQuery = { imageEvents: { totalNum: number, count: number, events: Array<{ __typename: 'ImageEvent', resourceName: string, resourceType: string, eventName: string, eventId: string, eventType: string, sourceIp: string | null, userName: string | null, content: string | null, id: string, kind: EventKind, vendor: Vendor, occurredAt: string, outcome: EventOutcome, actor: string | null, resource: string | null, summary: string, raw: unknown, source: { name: string } }> } };
 
 export type RecentFailuresQueryVariables = Exact<{
-  since: string;
-  until?: string | null | undefined;
+  since: string | number;
+  until?: string | number | null | undefined;
   first?: number | null | undefined;
 }>;
 
@@ -353,7 +387,7 @@ export const EventFieldsFragmentDoc = new TypedDocumentString(`
 }
     `, {"fragmentName":"EventFields"}) as unknown as TypedDocumentString<EventFieldsFragment, unknown>;
 export const AuditLogsDocument = new TypedDocumentString(`
-    query AuditLogs($source: String, $projectId: String, $repoName: String!, $resourceKey: String, $eventType: String!, $sha256: String, $pipelineId: String, $buildId: String, $userId: String, $since: DateTime, $until: DateTime, $pageNumber: Int, $pageSize: Int, $direction: SortDirection) {
+    query AuditLogs($source: String, $projectId: String, $repoName: String!, $resourceKey: String, $eventType: String!, $sha256: String, $pipelineId: String, $buildId: String, $userId: String, $since: Timestamp, $until: Timestamp, $pageNumber: Int, $pageSize: Int, $direction: SortDirection) {
   auditLogs(
     source: $source
     projectId: $projectId
@@ -489,7 +523,7 @@ export const DeploymentServicesDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<DeploymentServicesQuery, DeploymentServicesQueryVariables>;
 export const DeploymentEventsDocument = new TypedDocumentString(`
-    query DeploymentEvents($source: String, $serviceId: String!, $eventType: DeploymentEventTypeFilter, $startTime: DateTime, $endTime: DateTime, $offset: Int, $limit: Int, $order: SortDirection) {
+    query DeploymentEvents($source: String, $serviceId: String!, $eventType: DeploymentEventTypeFilter, $startTime: Timestamp, $endTime: Timestamp, $offset: Int, $limit: Int, $order: SortDirection) {
   deploymentEvents(
     source: $source
     serviceId: $serviceId
@@ -812,8 +846,63 @@ export const EventsPageDocument = new TypedDocumentString(`
     buildId
   }
 }`) as unknown as TypedDocumentString<EventsPageQuery, EventsPageQueryVariables>;
+export const GrafanaFailureCountDocument = new TypedDocumentString(`
+    query GrafanaFailureCount($from: Timestamp!, $to: Timestamp!, $interval_ms: Float, $maxDataPoints: Int) {
+  eventHistogram(
+    from: $from
+    to: $to
+    intervalMs: $interval_ms
+    maxDataPoints: $maxDataPoints
+    filter: {outcomes: [FAILURE]}
+  ) {
+    complete
+    series {
+      name
+      total
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<GrafanaFailureCountQuery, GrafanaFailureCountQueryVariables>;
+export const GrafanaFailuresPerSourceDocument = new TypedDocumentString(`
+    query GrafanaFailuresPerSource($from: Timestamp!, $to: Timestamp!, $interval_ms: Float, $maxDataPoints: Int) {
+  eventHistogram(
+    from: $from
+    to: $to
+    intervalMs: $interval_ms
+    maxDataPoints: $maxDataPoints
+    filter: {outcomes: [FAILURE]}
+    groupBy: [SOURCE]
+  ) {
+    intervalMs
+    complete
+    rows {
+      time
+      source
+      count
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<GrafanaFailuresPerSourceQuery, GrafanaFailuresPerSourceQueryVariables>;
+export const GrafanaRecentFailuresDocument = new TypedDocumentString(`
+    query GrafanaRecentFailures($from: Timestamp!, $to: Timestamp!) {
+  events(first: 100, filter: {outcomes: [FAILURE], since: $from, until: $to}) {
+    edges {
+      node {
+        occurredAt
+        source {
+          name
+        }
+        kind
+        summary
+        actor
+        resource
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<GrafanaRecentFailuresQuery, GrafanaRecentFailuresQueryVariables>;
 export const ImageEventsDocument = new TypedDocumentString(`
-    query ImageEvents($source: String, $resourceName: String, $resourceType: String, $eventType: String, $eventName: String, $sourceIp: String, $userName: String, $startTime: DateTime, $endTime: DateTime, $limit: Int, $offset: Int) {
+    query ImageEvents($source: String, $resourceName: String, $resourceType: String, $eventType: String, $eventName: String, $sourceIp: String, $userName: String, $startTime: Timestamp, $endTime: Timestamp, $limit: Int, $offset: Int) {
   imageEvents(
     source: $source
     resourceName: $resourceName
@@ -917,7 +1006,7 @@ export const ImageEventsDocument = new TypedDocumentString(`
   }
 }`) as unknown as TypedDocumentString<ImageEventsQuery, ImageEventsQueryVariables>;
 export const RecentFailuresDocument = new TypedDocumentString(`
-    query RecentFailures($since: DateTime!, $until: DateTime, $first: Int = 50) {
+    query RecentFailures($since: Timestamp!, $until: Timestamp, $first: Int = 50) {
   events(
     first: $first
     filter: {outcomes: [FAILURE], since: $since, until: $until}

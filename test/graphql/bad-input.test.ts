@@ -98,7 +98,13 @@ describe('bad input is BAD_USER_INPUT, before any upstream call', () => {
         const nullable = field.args.filter((arg) => !isNonNullType(arg.type) && arg.name !== 'source');
         const required = field.args.filter((arg) => isNonNullType(arg.type));
         const value = (arg: GraphQLArgument) =>
-          arg.name === 'serviceId' ? `"${stack.emulators.modelarts.services()[0]!.service_id}"` : arg.name === 'repoName' ? '"generic-local"' : '"NODE_CREATED"';
+          arg.name === 'serviceId'
+            ? `"${stack.emulators.modelarts.services()[0]!.service_id}"`
+            : arg.name === 'repoName'
+              ? '"generic-local"'
+              : getNamedType(arg.type).name === 'Timestamp'
+                ? '"2025-12-01T00:00:00Z"'
+                : '"NODE_CREATED"';
         const document = (args: string[]) => `{ ${field.name}${args.length > 0 ? `(${args.join(', ')})` : ''} { __typename } }`;
         const given = required.map((arg) => `${arg.name}: ${value(arg)}`);
         const withNulls = await stack.gql(document([...nullable.map((arg) => `${arg.name}: null`), ...given]));

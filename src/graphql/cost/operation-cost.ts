@@ -15,7 +15,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { EventSource } from '../../timeline/event-source.js';
-import { eventsFieldCost, sourceCosts, type EventsFieldArguments, type SourceCost } from './source-cost.js';
+import { eventsFieldCost, histogramFieldCost, sourceCosts, type EventsFieldArguments, type SourceCost } from './source-cost.js';
 
 /*
  * The cost of an operation in upstream calls, estimated from the document, its variables
@@ -24,6 +24,7 @@ import { eventsFieldCost, sourceCosts, type EventsFieldArguments, type SourceCos
  * - `events`: for every configured source the filter leaves in, streams × pages, where a
  *   stream's pages are ceil((size + 2) / its largest page), plus the calls that list its
  *   streams (see source-cost.ts);
+ * - `eventHistogram`: per source, its listing and two calls per stream (source-cost.ts);
  * - `event(id)`: 1;
  * - `sources`, `viewer` and introspection: 0;
  * - any other root field (the vendors' native queries): 1.
@@ -88,6 +89,10 @@ export function estimateOperationCost(input: OperationCostInput): OperationCost 
       sources ??= sourceCosts(input.sources);
       const args = argumentsOf(rootType, node, variables);
       fieldCost = args === undefined ? 0 : eventsFieldCost(sources, args);
+    } else if (field === 'eventHistogram') {
+      sources ??= sourceCosts(input.sources);
+      const args = argumentsOf(rootType, node, variables);
+      fieldCost = args === undefined ? 0 : histogramFieldCost(sources, args);
     } else fieldCost = 1;
     fields.push({ responseKey, field, cost: fieldCost });
     cost += fieldCost;

@@ -79,6 +79,21 @@ export function eventsFieldCost(sources: readonly SourceCost[], args: EventsFiel
   return cost;
 }
 
+/**
+ * The estimated upstream calls of one `eventHistogram` field: per selected source, its
+ * listing and two calls per stream (the count over the range, or the first page of a scan,
+ * and one more). What it really reads depends on the data, which no estimate before the
+ * first call can know; each stream then takes whichever of per-bucket totals and a scan
+ * costs fewer calls (docs/limits.md).
+ */
+export function histogramFieldCost(sources: readonly SourceCost[], args: Pick<EventsFieldArguments, 'filter'>): number {
+  let cost = 0;
+  for (const { source, estimate } of sources) {
+    if (selectedBy(source, args.filter)) cost += estimate.streams * 2 + (estimate.listingCalls ?? 0);
+  }
+  return cost;
+}
+
 /** A source with its estimate, asked once per operation however many fields read it. */
 export interface SourceCost {
   source: EventSource;

@@ -1,7 +1,7 @@
-import { DateTimeResolver } from 'graphql-scalars';
 import { Field, InputType } from 'type-graphql';
 import type { EventKind, Vendor } from '../../model/event.model.js';
 import { EventKindEnum, EventOutcome, VendorEnum } from '../enums.js';
+import { TimestampScalar } from '../scalars/timestamp.scalar.js';
 
 @InputType('EventFilter', { description: 'Every field is optional; set fields are combined with AND, list entries with OR.' })
 export class EventFilterInput {
@@ -14,10 +14,10 @@ export class EventFilterInput {
   @Field(() => [String], { nullable: true, description: 'Configured source names.' })
   sources?: string[];
 
-  @Field(() => DateTimeResolver, { nullable: true, description: 'Inclusive lower bound of occurredAt.' })
+  @Field(() => TimestampScalar, { nullable: true, description: 'Inclusive lower bound of occurredAt: ISO-8601, or epoch milliseconds.' })
   since?: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true, description: 'Inclusive upper bound of occurredAt.' })
+  @Field(() => TimestampScalar, { nullable: true, description: 'Inclusive upper bound of occurredAt: ISO-8601, or epoch milliseconds.' })
   until?: Date;
 
   @Field(() => [EventOutcome], { nullable: true, description: 'Events with these outcomes.' })

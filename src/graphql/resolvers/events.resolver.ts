@@ -107,6 +107,7 @@ function toConnection(page: TimelinePage) {
     asOf: new Date(page.asOf),
     sources: page.sources.map((report) => ({
       ...report,
+      methods: [],
       error: report.error && { ...upstreamExtensions(report.error), message: report.error.message },
     })),
   };

@@ -1,6 +1,6 @@
 import { DateTimeResolver } from 'graphql-scalars';
 import { Field, Int, ObjectType } from 'type-graphql';
-import { SourceState } from '../enums.js';
+import { CountMethod, SourceState } from '../enums.js';
 import { EventInterface } from './event.interface.js';
 import { SourceType } from './source.type.js';
 
@@ -71,6 +71,9 @@ export class SourceStatusType {
 
   @Field(() => SourceErrorType, { nullable: true })
   error?: SourceErrorType | null;
+
+  @Field(() => [CountMethod], { description: 'In eventHistogram: how its streams were counted, one entry per method used. Empty in events.' })
+  methods!: CountMethod[];
 }
 
 @ObjectType('EventConnection')

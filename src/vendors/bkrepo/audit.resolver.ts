@@ -1,4 +1,4 @@
-import { DateTimeResolver } from 'graphql-scalars';
+import { TimestampScalar } from '../../graphql/scalars/timestamp.scalar.js';
 import { Args, ArgsType, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
 import { RecordNumbering, toAuditEvent } from './bkrepo.mapper.js';
 import { repositoryOutOfScope, resourceKeyOutOfScope } from './bkrepo.scope.js';
@@ -43,13 +43,13 @@ class AuditLogsArgs {
   @Field(() => String, { nullable: true })
   userId?: string;
 
-  @Field(() => DateTimeResolver, {
+  @Field(() => TimestampScalar, {
     nullable: true,
     description: 'Inclusive lower bound (startTime). Default: the epoch, not the upstream\'s 3 months, so no record is hidden.',
   })
   since?: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true, description: 'Inclusive upper bound (endTime). Default: now.' })
+  @Field(() => TimestampScalar, { nullable: true, description: 'Inclusive upper bound (endTime). Default: now.' })
   until?: Date;
 
   @Field(() => Int, { nullable: true, description: 'From 1; upstream default 1.' })

@@ -4,7 +4,7 @@ import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import { UpstreamClient, type PreparedRequest, type UpstreamCallListener } from '../../upstream/upstream.client.js';
 import { UpstreamError, codeForStatus, type UpstreamErrorCode } from '../../upstream/upstream.errors.js';
 import { logListResponseSchema, type LogPage, type LogRecord } from './bkrepo.schemas.js';
-import { answerZone, formatLocalDateTime, parseLocalDateTime } from './bkrepo.time.js';
+import { answerZone, formatLocalDateTime, parseLocalDateTime, readsBack, wallClockWindow } from './bkrepo.time.js';
 
 /**
  * BlueKing bk-repo's operation log, `POST /repository/api/log/list` (docs/vendors/bkrepo.md). Parameters are the upstream's own; times go in and come out as epoch ms, and this
@@ -49,6 +49,13 @@ export interface LogListAnswer {
   zone: string;
   /** Whether the answer named its zone (X-BKREPO-Time-Zone), rather than the configuration. */
   zoneFromHeader: boolean;
+  /**
+   * Whether the request's window, as written, is exactly [startTime, endTime] for records read
+   * in `zone`: it was written in that zone, and both bounds read back as themselves in it
+   * (`readsBack`). Only then is `totalRecords` the number of records whose instant lies in the
+   * window (see `wallClockWindow`).
+   */
+  windowExact: boolean;
 }
 
 export interface BkRepoClientOptions {
@@ -81,6 +88,18 @@ export class BkRepoClient extends UpstreamClient {
     this.configuredZone = IANAZone.create(config.timeZone);
     this.credentials = config.credentials;
     this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * The window to ask for so that `totalRecords` counts the records whose instant lies in
+   * [start, end], in the zone the next request will be written in (the server's, as last
+   * learnt, or the configured one), and that zone's name; null when there is none. See
+   * `wallClockWindow`. The answer must then name the same zone, with `windowExact`.
+   */
+  exactWindow(start: number, end: number): { start: number; end: number; zone: string } | null {
+    const zone = this.serverZone ?? this.configuredZone;
+    const window = wallClockWindow(start, end, zone);
+    return window && { ...window, zone: zone.name };
   }
 
   /**
@@ -133,6 +152,7 @@ export class BkRepoClient extends UpstreamClient {
         entries: this.entriesOf(response.data.data.records, answered.zone),
         zone: answered.zone.name,
         zoneFromHeader: answered.fromHeader,
+        windowExact: answered.zone.equals(zone) && readsBack(start, zone) && readsBack(end, zone),
       };
     }
   }

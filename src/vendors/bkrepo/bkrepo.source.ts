@@ -1,9 +1,9 @@
 import type { BkRepoSourceConfig } from './bkrepo.config.js';
 import { EventOutcome, SortDirection } from '../../model/event.model.js';
 import { AUDIT_KIND, type AuditEventRecord, BLUEKING } from './audit-event.record.js';
-import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
+import { activeFields, type EventFilter, type FilterField } from '../../timeline/event-filter.js';
 import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
-import { keysetWindow, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
+import { keysetWindow, type CountQuery, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { encodeEventId } from '../../timeline/event-id.js';
 import type { EventSource, SourceSession } from '../../timeline/event-source.js';
 import { PageMemo } from '../common/event-memo.js';
@@ -131,6 +131,59 @@ class LogStream implements Stream {
       return { skip: true, upstream };
     }
     return { skip: false, upstream };
+  }
+
+  /**
+   * The number of records in [since, until] that the filter keeps: the `totalRecords` of one
+   * call (`pageSize` 1) under that window and the pushed-down filters; two when the server's
+   * zone must be learnt first (see `BkRepoClient.listLogs`). It is exact because:
+   * - the server counts the records of the very query it pages (`count(query)` beside
+   *   `find(query)`), `createdDate` between `startTime` and `endTime` inclusive, to the
+   *   millisecond, and every record of that query is an event of this stream;
+   * - the server's wall-clock comparison keeps the records whose instant the timeline
+   *   compares: `wallClockWindow` (no daylight-saving fall-back near the window, bounds that
+   *   read back) in the zone the client writes in, checked before the call (null, no call)
+   *   and again after it, in the zone the answer names (null when it differs);
+   * - every filter field is one the upstream applies exactly: `actor` as `userId` (not an
+   *   empty or blank one, which a server may take for no filter), `outcomes` (every record
+   *   is SUCCESS). `resource` goes upstream as a prefix, and `search` not at all: null, with
+   *   no call.
+   */
+  async count(query: CountQuery): Promise<number | null> {
+    const filter = query.filter;
+    const since = Math.max(query.since, filter.since ?? query.since);
+    const until = Math.min(query.until, filter.until ?? query.until);
+    const plan = this.plan(filter);
+    if (plan.skip || query.plan.skip) return 0;
+    if (!Number.isSafeInteger(since) || !Number.isSafeInteger(until)) return null;
+    if (since > until) return 0;
+    const local = activeFields(filter).filter((field) => !plan.upstream.includes(field));
+    if (local.length > 0) return null;
+    if (filter.outcomes && !filter.outcomes.includes(EventOutcome.SUCCESS)) return 0;
+    if (filter.actor !== undefined && filter.actor.trim() === '') return null;
+    const window = this.session.source.client.exactWindow(since, until);
+    if (!window) return null;
+    const answer = await this.session.listLogs(
+      {
+        projectId: this.ref.projectId,
+        repoName: this.ref.repoName,
+        eventType: this.ref.eventType,
+        resourceKey: this.session.source.scope.resourceKeyPrefix,
+        ...(filter.actor === undefined ? {} : { userId: filter.actor }),
+        startTime: window.start,
+        endTime: window.end,
+        direction: 'DESC',
+        pageNumber: 1,
+        pageSize: 1,
+      },
+      query.calls,
+    );
+    // The request was written in the zone the answer names, and that zone (now the client's,
+    // when the answer taught it another) allows the same window: else the server's wall-clock
+    // window may be another one.
+    const after = this.session.source.client.exactWindow(since, until);
+    if (!answer.windowExact || !after || after.zone !== answer.zone || after.start !== window.start || after.end !== window.end) return null;
+    return answer.page.totalRecords;
   }
 
   open(query: StreamQuery): StreamReader {

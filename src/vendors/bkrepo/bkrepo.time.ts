@@ -44,3 +44,56 @@ export function answerZone(header: string | null | undefined, configured: IANAZo
   if (zoneOffsetAt(now, configured) === offset) return { zone: configured, fromHeader: true };
   return { zone: FixedOffsetZone.instance(offset), fromHeader: true };
 }
+
+/** Whether the instant `at`, written on the wall clock of `zone`, reads back as itself. */
+export function readsBack(at: number, zone: Zone): boolean {
+  return parseLocalDateTime(formatLocalDateTime(at, zone), zone) === at;
+}
+
+const DAY_MS = 86_400_000;
+/** Per zone and UTC day: whether the zone's offset falls back (decreases) during that day. */
+const fallBackDays = new Map<string, boolean>();
+const MAX_REMEMBERED_DAYS = 200_000;
+
+function fallsBackOn(day: number, zone: Zone): boolean {
+  const key = `${zone.name}\u0000${day}`;
+  let found = fallBackDays.get(key);
+  if (found === undefined) {
+    // The offsets at the two ends of the day: a fall-back shows as a decrease. (No zone of
+    // the tz database changes back and forth within one day.)
+    found = zone.offset(day * DAY_MS) > zone.offset((day + 1) * DAY_MS);
+    if (fallBackDays.size >= MAX_REMEMBERED_DAYS) fallBackDays.clear();
+    fallBackDays.set(key, found);
+  }
+  return found;
+}
+
+/**
+ * The window to ask bk-repo for, so that its `totalRecords` is the number of records whose
+ * instant, as the client reads it, lies in the inclusive window [start, end]; null when the
+ * count could be anything else.
+ *
+ * The server compares `createdDate` with the request's `startTime` and `endTime` to the
+ * millisecond, all wall-clock times of its zone. A record's instant is its wall clock L read in
+ * the zone (`parseLocalDateTime`), a reading that only grows with L. So when no daylight-saving
+ * change repeats an hour near the window, and each bound reads back as itself (`readsBack`),
+ * a record lies in [start, end] exactly when local(start) ≤ L ≤ local(end).
+ *
+ * A fall-back repeats an hour: its wall clock names two instants, read as one of them, while a
+ * server may compare the instant it stored (the emulator does; bk-repo converts both sides
+ * through the JVM's zone). A window that a fall-back day touches (or the day after one)
+ * is refused whole, and so is every window within it: a histogram's buckets lie within its
+ * range, so a range that passes has buckets that pass too. A fixed offset always passes.
+ * A spring-forward skips wall clocks that no record has, so it costs nothing.
+ */
+export function wallClockWindow(start: number, end: number, zone: Zone): { start: number; end: number } | null {
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end) return null;
+  // Four-digit years only: the wall-clock text has no room for more.
+  if (end >= Date.UTC(9999, 0, 1)) return null;
+  if (!zone.isUniversal) {
+    for (let day = Math.floor(start / DAY_MS) - 1; day <= Math.floor(end / DAY_MS) + 1; day++) {
+      if (fallsBackOn(day, zone)) return null;
+    }
+  }
+  return readsBack(start, zone) && readsBack(end, zone) ? { start, end } : null;
+}

@@ -2,7 +2,7 @@ import type { HssSourceConfig } from './hss.config.js';
 import { EventOutcome, SortDirection } from '../../model/event.model.js';
 import { HUAWEI_CLOUD, IMAGE_KIND, type ImageEventRecord } from './image-event.record.js';
 import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
-import { keysetWindow, type Stream, type StreamChunk, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
+import { keysetWindow, type CountQuery, type Stream, type StreamChunk, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import { UpstreamError } from '../../upstream/upstream.errors.js';
 import type { EventSource, SourceSession } from '../../timeline/event-source.js';
@@ -127,6 +127,35 @@ class HssImageEventStream implements Stream {
       if ([...wanted].length <= HSS_LIMITS.length[param]) upstream.push(field);
     }
     return { skip: false, upstream };
+  }
+
+  /**
+   * For histograms: `total_num` of one `limit=0` call (HSS documents `limit` 0..200; 0 answers
+   * the count alone) under `start_time`/`end_time` and the source's fixed filters, exactly
+   * what a read of the window would fetch. Exact because:
+   * - `time` is epoch ms, an integer (the schema refuses anything else), and both bounds are
+   *   inclusive epoch ms upstream: [since, until] is sent as is, whatever its alignment;
+   * - the fixed filters narrow a read the same way, and nothing re-checks them here;
+   * - `outcomes` either keeps every event (all are UNKNOWN) or skips the stream: 0, no call.
+   *
+   * Null (no call) for `search` (applied here only), and for `actor` and `resource`: they are
+   * pushed as `user_name`/`resource_name`, but HSS does not document that these match exactly,
+   * so a total under them could count records that the timeline's exact check drops. Also
+   * null for a window that is not whole milliseconds.
+   */
+  async count(query: CountQuery): Promise<number | null> {
+    const since = Math.max(query.since, query.filter.since ?? query.since);
+    const until = Math.min(query.until, query.filter.until ?? query.until);
+    if (!Number.isSafeInteger(since) || !Number.isSafeInteger(until)) return null;
+    const filter: EventFilter = { ...query.filter, since, until };
+    const plan = this.plan(filter);
+    if (plan.skip) return 0;
+    if (filter.search != null || filter.actor != null || filter.resource != null) return null;
+    if (filter.outcomes && !plan.upstream.includes('outcomes')) return null;
+    // Records are never older than the epoch: an earlier start is the same as 0.
+    if (until < 0 || since > until) return 0;
+    const page = await this.session.listImageEvents({ ...this.fixed, startTime: Math.max(0, since), endTime: until, offset: 0, limit: 0 }, query.calls);
+    return page.total_num;
   }
 
   open(query: StreamQuery): StreamReader {

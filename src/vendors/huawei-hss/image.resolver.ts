@@ -1,4 +1,4 @@
-import { DateTimeResolver } from 'graphql-scalars';
+import { TimestampScalar } from '../../graphql/scalars/timestamp.scalar.js';
 import { Args, ArgsType, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
 import { HSS_LIMITS, type HssStringParam, type ListImageEventsParams } from './hss.client.js';
 import { toImageEvent } from './hss.mapper.js';
@@ -32,10 +32,10 @@ class ImageEventsArgs {
   @Field(() => String, { nullable: true, description: `user_name; at most ${HSS_LIMITS.length.userName} characters.` })
   userName?: string;
 
-  @Field(() => DateTimeResolver, { nullable: true, description: 'start_time: inclusive lower bound of `time`.' })
+  @Field(() => TimestampScalar, { nullable: true, description: 'start_time: inclusive lower bound of `time`.' })
   startTime?: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true, description: 'end_time: inclusive upper bound of `time`.' })
+  @Field(() => TimestampScalar, { nullable: true, description: 'end_time: inclusive upper bound of `time`.' })
   endTime?: Date;
 
   @Field(() => Int, { nullable: true, description: `Page size, 0 to ${HSS_LIMITS.maxLimit}; the upstream default is 10. 0 counts only.` })

@@ -1,4 +1,4 @@
-import { DateTimeResolver } from 'graphql-scalars';
+import { TimestampScalar } from '../../graphql/scalars/timestamp.scalar.js';
 import { Args, ArgsType, Ctx, Field, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { DEPLOYMENT_KIND, type DeploymentEventRecord } from './deployment-event.record.js';
 import { scopedServices, serviceOutOfScope } from './modelarts.scope.js';
@@ -77,10 +77,10 @@ class DeploymentEventsArgs extends PagingArgs {
   @Field(() => DeploymentEventTypeFilter, { nullable: true })
   eventType?: DeploymentEventTypeFilter;
 
-  @Field(() => DateTimeResolver, { nullable: true, description: 'Inclusive lower bound of occur_time.' })
+  @Field(() => TimestampScalar, { nullable: true, description: 'Inclusive lower bound of occur_time.' })
   startTime?: Date;
 
-  @Field(() => DateTimeResolver, { nullable: true, description: 'Inclusive upper bound of occur_time.' })
+  @Field(() => TimestampScalar, { nullable: true, description: 'Inclusive upper bound of occur_time.' })
   endTime?: Date;
 
   @Field(() => DeploymentEventSortBy, { nullable: true })

@@ -1,9 +1,9 @@
 import DataLoader from 'dataloader';
 import type { ModelArtsSourceConfig } from './modelarts.config.js';
-import { SortDirection } from '../../model/event.model.js';
+import { EventOutcome, SortDirection } from '../../model/event.model.js';
 import { DEPLOYMENT_KIND, type DeploymentEventRecord, HUAWEI_CLOUD } from './deployment-event.record.js';
 import type { EventFilter, FilterField } from '../../timeline/event-filter.js';
-import { keysetWindow, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
+import { keysetWindow, type CountQuery, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../timeline/stream.js';
 import { encodeEventId } from '../../timeline/event-id.js';
 import type { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import { PageMemo } from '../common/event-memo.js';
@@ -185,6 +185,41 @@ class ServiceEventStream implements Stream {
     if (eventType === 'none') return { skip: true, upstream };
     if (filter.outcomes) upstream.push('outcomes');
     return { skip: false, upstream };
+  }
+
+  /**
+   * For histograms: `total_count` of one events call (`offset=0`, `limit=1`: ModelArts takes
+   * no `limit=0`) under `start_time`/`end_time` and the `event_type` a read would send. Exact
+   * because `occur_time` and both bounds are epoch ms, inclusive, so [since, until] is sent as
+   * is; `event_type` selects exactly the events mapped to SUCCESS (`normal`) or FAILURE
+   * (`abnormal`); and every event of the answer gets the answer's service name as `resource`,
+   * which the answer itself shows, so a `resource` filter keeps all of them or none.
+   *
+   * Null (no call) for `search` (applied here only), for a window that is not whole
+   * milliseconds or starts before the epoch, and for SUCCESS and FAILURE without UNKNOWN:
+   * that sends no `event_type`, so the total would also count events of a type other than
+   * the two documented ones, which the timeline drops. (SUCCESS or FAILURE with UNKNOWN sends
+   * one `event_type`, as a read does: the count is what a read gives.)
+   */
+  async count(query: CountQuery): Promise<number | null> {
+    const since = Math.max(query.since, query.filter.since ?? query.since);
+    const until = Math.min(query.until, query.filter.until ?? query.until);
+    if (!Number.isSafeInteger(since) || !Number.isSafeInteger(until) || since < 0) return null;
+    const filter: EventFilter = { ...query.filter, since, until };
+    if (this.plan(filter).skip) return 0;
+    if (filter.search != null) return null;
+    const eventType = eventTypeFor(filter.outcomes ?? undefined);
+    if (eventType === 'none') return 0;
+    if (filter.outcomes && eventType === null && !filter.outcomes.includes(EventOutcome.UNKNOWN)) return null;
+    if (since > until) return 0;
+    const answer = await this.session.listServiceEvents(
+      this.service.serviceId,
+      { startTime: since, endTime: until, ...(eventType === null ? {} : { eventType }), order: 'desc', limit: 1, offset: 0 },
+      query.calls,
+    );
+    // Events are mapped with the answer's service name (see `open`): it decides `resource`.
+    if (filter.resource != null && (answer.service_name || this.service.serviceName) !== filter.resource) return 0;
+    return answer.total_count;
   }
 
   open(query: StreamQuery): StreamReader {

@@ -3,14 +3,9 @@ import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { EventKindEnum, EventOutcome, VendorEnum } from '../enums.js';
 import { SourceStatusType } from './event-connection.type.js';
 
-@ObjectType('HistogramRow', { description: 'One bucket of one group: the long format, one row per bucket and group.' })
-export class HistogramRowType {
-  @Field(() => Float, { description: 'The start of the bucket, in epoch milliseconds (what Grafana reads as a time).' })
-  time!: number;
-
-  @Field(() => DateTimeResolver, { description: 'The start of the bucket, as a date-time.' })
-  timeIso!: Date;
-
+/** The labels of a group: those grouped by are set. */
+@ObjectType()
+abstract class HistogramLabels {
   @Field(() => EventKindEnum, { nullable: true, description: 'The kind, when grouped by KIND.' })
   kind?: string;
 
@@ -22,6 +17,15 @@ export class HistogramRowType {
 
   @Field(() => EventOutcome, { nullable: true, description: 'The outcome, when grouped by OUTCOME.' })
   outcome?: EventOutcome;
+}
+
+@ObjectType('HistogramRow', { description: 'One bucket of one group: the long format, one row per bucket and group.' })
+export class HistogramRowType extends HistogramLabels {
+  @Field(() => Float, { description: 'The start of the bucket, in epoch milliseconds (what Grafana reads as a time).' })
+  time!: number;
+
+  @Field(() => DateTimeResolver, { description: 'The start of the bucket, as a date-time.' })
+  timeIso!: Date;
 
   @Field(() => Int, { description: 'Events in the bucket and group; 0 for an empty bucket.' })
   count!: number;
@@ -40,21 +44,9 @@ export class HistogramPointType {
 }
 
 @ObjectType('HistogramSeries', { description: 'One group: its labels, and a point per bucket.' })
-export class HistogramSeriesType {
+export class HistogramSeriesType extends HistogramLabels {
   @Field(() => String, { description: 'The labels joined, e.g. "hss-prod FAILURE"; "events" when not grouped.' })
   name!: string;
-
-  @Field(() => EventKindEnum, { nullable: true, description: 'The kind, when grouped by KIND.' })
-  kind?: string;
-
-  @Field(() => VendorEnum, { nullable: true, description: 'The vendor, when grouped by VENDOR.' })
-  vendor?: string;
-
-  @Field(() => String, { nullable: true, description: 'The source, when grouped by SOURCE.' })
-  source?: string;
-
-  @Field(() => EventOutcome, { nullable: true, description: 'The outcome, when grouped by OUTCOME.' })
-  outcome?: EventOutcome;
 
   @Field(() => Int, { description: 'Events of the group over the whole range.' })
   total!: number;

@@ -5,7 +5,7 @@ import { UpstreamError } from '../../upstream/upstream.errors.js';
 import { activeFields, canonicalFilter, definedFilter, type EventFilter, type FilterField } from '../event-filter.js';
 import type { EventSource, SourceSession } from '../event-source.js';
 import { deadlineError, PageDeadline } from '../lane.js';
-import { SourceState } from '../page-report.js';
+import { SourceState, type SourceReport } from '../page-report.js';
 import { checkFilter, isSelected } from '../page-plan.js';
 import type { Stream } from '../stream.js';
 import { bucketGrid, type BucketGrid } from './bucket-grid.js';
@@ -47,17 +47,8 @@ export interface HistogramSeries {
   points: { time: number; count: number }[];
 }
 
-export interface HistogramSourceReport {
-  source: EventSource;
-  status: SourceState;
-  /** Events counted for the source over the whole range. */
-  events: number;
-  upstreamCalls: number;
-  upstreamFilters: FilterField[];
-  localFilters: FilterField[];
-  streams: number;
-  failedStreams: number;
-  error: UpstreamError | null;
+/** A source's report, as for a page (`events` there are those counted over the whole range). */
+export interface HistogramSourceReport extends SourceReport {
   /** How its streams were counted; several when they differed. */
   methods: CountMethod[];
 }

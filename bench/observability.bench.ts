@@ -106,11 +106,9 @@ export interface LogCheck {
   /** Lines in the file; every one must parse as JSON. */
   lines: number;
   notJson: number;
-  /** Lines with `msg: "request"`, and of those, the ones of requests the client cut (`aborted`) at the end of a slot. */
+  /** Lines with `msg: "request"`, and of those, the ones of requests the client cut (outcome `aborted`) at the end of a slot. */
   requestLines: number;
   abortedLines: number;
-  /** `outcome` of the aborted lines (and of the counter's samples for them). */
-  abortedOutcomes: Record<string, number>;
   /** Other lines, by message (upstream failures, circuit changes). */
   otherLines: Record<string, number>;
   /** Request lines not cut by the client whose fields are not those of a panel answered in full (status 200, outcome ok, operation BenchPanel). */
@@ -609,7 +607,6 @@ async function readLog(file: string, slots: Array<{ tag: string; answered: numbe
   let requestBytes = 0;
   let abortedLines = 0;
   let unexpected = 0;
-  const abortedOutcomes: Record<string, number> = {};
   const otherLines: Record<string, number> = {};
   const byTag = new Map<string, number>();
   for (const line of lines) {
@@ -624,9 +621,8 @@ async function readLog(file: string, slots: Array<{ tag: string; answered: numbe
       requestLines++;
       requestBytes += Buffer.byteLength(line) + 1;
       byTag.set(String(entry.reqId), (byTag.get(String(entry.reqId)) ?? 0) + 1);
-      if (entry.aborted === true) {
+      if (entry.outcome === 'aborted') {
         abortedLines++;
-        abortedOutcomes[String(entry.outcome)] = (abortedOutcomes[String(entry.outcome)] ?? 0) + 1;
       } else if (entry.status !== 200 || entry.outcome !== 'ok' || entry.operation !== 'BenchPanel' || typeof entry.reqId !== 'string') unexpected++;
     } else {
       const msg = String(entry.msg);
@@ -639,7 +635,6 @@ async function readLog(file: string, slots: Array<{ tag: string; answered: numbe
     notJson,
     requestLines,
     abortedLines,
-    abortedOutcomes,
     otherLines,
     unexpected,
     meanRequestLineBytes: requestBytes / Math.max(1, requestLines),

@@ -67,6 +67,8 @@ export async function countStream(input: StreamCountInput): Promise<StreamCount>
     }
     if (total !== null) {
       if (total === 0) return { method: CountMethod.TOTALS, buckets: new Map(starts.map((start) => [start, zero(input.byOutcome)])) };
+      // One bucket (a refresh's newest): the range's total is that bucket's count.
+      if (starts.length === 1 && !input.byOutcome) return { method: CountMethod.TOTALS, buckets: new Map([[starts[0]!, new Map([[ALL, total]])]]) };
       const callsPerCount = Math.max(1, probe.of(stream.sourceName));
       const scanCalls = Math.ceil(total / stream.maxPageSize);
       const totalsCalls = starts.length * (input.byOutcome ? outcomesOf(input.filter).length : 1) * callsPerCount;

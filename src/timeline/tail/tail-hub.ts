@@ -1,0 +1,132 @@
+import { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
+import { UpstreamError } from '../../upstream/upstream.errors.js';
+import { canonicalFilter, definedFilter, matchesFilter, type EventFilter } from '../event-filter.js';
+import type { SourceSession } from '../event-source.js';
+import { isSelected } from '../page-plan.js';
+import type { Stream } from '../stream.js';
+import { SYSTEM_CLOCK, type TailClock } from './tail-clock.js';
+import { DEFAULT_INTERVAL_MS, DEFAULT_LOOKBACK_MS, StreamPoller, withoutWindow, type PollerListener } from './tail-poller.js';
+import { DEFAULT_MAX_BUFFERED, TailSubscription } from './tail-subscription.js';
+
+export interface TailHubOptions {
+  /** Between two polls of a stream, ± 10 %. Default 10 000. */
+  intervalMs?: number;
+  /** How far back each poll reads again over what it read before, for late records. Default 60 000. */
+  lookbackMs?: number;
+  /** A subscriber's buffer, in items. Default 1000. */
+  maxBuffered?: number;
+  clock?: TailClock;
+}
+
+export interface TailRequest {
+  /** The sessions the subscriber may read; the filter's kinds, vendors and sources select among them. */
+  sessions: readonly SourceSession[];
+  /** Its time window is ignored: a tail's window moves. */
+  filter: EventFilter;
+  /**
+   * Events at or after it are new. Honoured when the subscriber starts a stream's poller;
+   * one that joins a poller already running gets what the poller delivers from then on.
+   * Default: now.
+   */
+  since?: number;
+}
+
+/**
+ * Where live-tail subscribers meet the pollers. Each subscriber's streams are listed and
+ * planned as a timeline page would, and the subscriber attaches to the one poller per
+ * (stream, filter) that every subscriber of that pair shares: the upstream is read once
+ * however many are listening. A poller stops when its last subscriber leaves.
+ */
+export class TailHub {
+  private readonly intervalMs: number;
+  private readonly lookbackMs: number;
+  private readonly maxBuffered: number;
+  private readonly clock: TailClock;
+  /** Running pollers by `pollerKey`. */
+  private readonly pollers = new Map<string, StreamPoller>();
+
+  constructor(options: TailHubOptions = {}) {
+    this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
+    this.lookbackMs = options.lookbackMs ?? DEFAULT_LOOKBACK_MS;
+    this.maxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+  }
+
+  /** How many pollers run: one per (stream, filter) with at least one subscriber. */
+  get pollerCount(): number {
+    return this.pollers.size;
+  }
+
+  /**
+   * Lists and plans the subscriber's streams, and attaches it to their pollers. A source
+   * whose listing fails is told in a FAILED notice, and the others are tailed.
+   */
+  async subscribe(request: TailRequest): Promise<TailSubscription> {
+    const filter = withoutWindow(definedFilter(request.filter));
+    const startAt = request.since ?? this.clock.now();
+    const detaches: (() => void)[] = [];
+    const subscription = new TailSubscription(this.maxBuffered, () => detaches.splice(0).forEach((detach) => detach()));
+    const listener = listenerFor(subscription, filter);
+
+    const selected = request.sessions.filter((session) => isSelected(session.source, filter));
+    const listings = await Promise.all(selected.map((session) => this.listStreams(session, subscription)));
+    // The subscriber may have left while its streams were listed: then nothing is attached.
+    if (subscription.done) return subscription;
+    for (const stream of listings.flat()) {
+      const plan = stream.plan(filter);
+      if (plan.skip) continue;
+      const key = pollerKey(stream, filter);
+      let poller = this.pollers.get(key);
+      if (!poller) {
+        poller = new StreamPoller({ stream, plan, filter, startAt, intervalMs: this.intervalMs, lookbackMs: this.lookbackMs, clock: this.clock });
+        this.pollers.set(key, poller);
+      }
+      detaches.push(this.detachOf(key, poller, poller.attach(listener)));
+    }
+    return subscription;
+  }
+
+  /** Stops every poller and forgets them (shutdown). Subscriptions get no more items. */
+  close(): void {
+    for (const poller of this.pollers.values()) poller.stop();
+    this.pollers.clear();
+  }
+
+  /** The session's streams, on a tally of their own (no page owns the listing). */
+  private async listStreams(session: SourceSession, subscription: TailSubscription): Promise<Stream[]> {
+    try {
+      return await session.streams(new UpstreamCallCounts());
+    } catch (error) {
+      const failure =
+        error instanceof UpstreamError
+          ? error
+          : new UpstreamError({ code: 'UPSTREAM_BAD_RESPONSE', source: session.source.name, message: `listing the streams failed: ${String(error)}`, cause: error });
+      subscription.push({ type: 'notice', source: session.source.name, status: 'FAILED', error: failure, dropped: 0, lagMs: 0 });
+      return [];
+    }
+  }
+
+  /** Detaching the last subscriber stops the poller; the hub forgets it, so a later subscriber starts afresh. */
+  private detachOf(key: string, poller: StreamPoller, detach: () => void): () => void {
+    return () => {
+      detach();
+      if (poller.subscribers === 0 && this.pollers.get(key) === poller) this.pollers.delete(key);
+    };
+  }
+}
+
+/** One poller per stream and pushed-down filter; the canonical form makes equal filters equal. */
+function pollerKey(stream: Stream, filter: EventFilter): string {
+  return JSON.stringify([stream.key, canonicalFilter(withoutWindow(filter))]);
+}
+
+/** What a poller hands one subscriber: its events checked against its own filter, then buffered. */
+function listenerFor(subscription: TailSubscription, filter: EventFilter): PollerListener {
+  return {
+    event: (event, late) => {
+      // The stream pushed down only part of the filter: the rest is applied here, as a page does.
+      if (matchesFilter(event, filter)) subscription.push({ type: 'event', event, late });
+    },
+    status: (notice) => subscription.push({ type: 'notice', ...notice, dropped: 0 }),
+  };
+}

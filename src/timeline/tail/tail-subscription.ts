@@ -1,0 +1,122 @@
+import type { EventRecord } from '../../model/event.model.js';
+import type { UpstreamError } from '../../upstream/upstream.errors.js';
+
+export const DEFAULT_MAX_BUFFERED = 1000;
+
+/** What a subscriber reads, in the order things happened. */
+export type TailItem = TailEventItem | TailNoticeItem | TailDroppedItem;
+
+export interface TailEventItem {
+  type: 'event';
+  event: EventRecord;
+  /** It appeared upstream after the tail had already read past its time. */
+  late: boolean;
+}
+
+/** A stream of `source` stopped being read (FAILED), or is read again (OK). */
+export interface TailNoticeItem {
+  type: 'notice';
+  source: string;
+  /** The stream's key: a source may have several, and only one may fail. */
+  stream?: string;
+  status: 'FAILED' | 'OK';
+  error?: UpstreamError;
+  dropped: 0;
+  /** See `PollerNotice.lagMs`. */
+  lagMs: number;
+}
+
+/** The consumer was too slow: this many items, the oldest, were dropped before what comes next. */
+export interface TailDroppedItem {
+  type: 'dropped';
+  count: number;
+}
+
+/**
+ * One subscriber's side of the tail: an async iterator over a bounded buffer. The pollers
+ * push; the consumer pulls at its own pace. When it falls `maxBuffered` items behind, the
+ * oldest are dropped (a live tail cares for what is newest) and counted, and the next item
+ * it reads says how many it missed. Memory stays bounded whatever the consumer does.
+ */
+export class TailSubscription implements AsyncIterableIterator<TailItem> {
+  private readonly queue: (TailEventItem | TailNoticeItem)[] = [];
+  private droppedCount = 0;
+  /** The consumer's `next()` waiting for an item, when the buffer was empty. */
+  private waiting: ((result: IteratorResult<TailItem>) => void) | undefined;
+  private closed = false;
+
+  /** `leave`: detaches from every poller; called once, when the subscription ends. */
+  constructor(
+    readonly maxBuffered: number,
+    private readonly leave: () => void,
+  ) {
+    if (!Number.isInteger(maxBuffered) || maxBuffered < 1) throw new RangeError(`maxBuffered must be a positive integer, not ${maxBuffered}`);
+  }
+
+  /** Items waiting for the consumer (never more than `maxBuffered`). */
+  get buffered(): number {
+    return this.queue.length;
+  }
+
+  /** Dropped items not reported yet. */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  get done(): boolean {
+    return this.closed;
+  }
+
+  /** From the pollers: hands the item to a waiting consumer, or buffers it. */
+  push(item: TailEventItem | TailNoticeItem): void {
+    if (this.closed) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      resolve({ value: item, done: false });
+      return;
+    }
+    if (this.queue.length >= this.maxBuffered) {
+      this.queue.shift();
+      this.droppedCount += 1;
+    }
+    this.queue.push(item);
+  }
+
+  next(): Promise<IteratorResult<TailItem>> {
+    if (this.closed) return Promise.resolve({ value: undefined, done: true });
+    // What was lost comes first, so the consumer knows there is a gap before what follows.
+    if (this.droppedCount > 0) {
+      const count = this.droppedCount;
+      this.droppedCount = 0;
+      return Promise.resolve({ value: { type: 'dropped', count }, done: false });
+    }
+    const item = this.queue.shift();
+    if (item) return Promise.resolve({ value: item, done: false });
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  /** The consumer leaves (a `for await` that breaks calls it): the pollers stop if it was the last. */
+  return(): Promise<IteratorResult<TailItem>> {
+    this.close();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Ends the subscription: frees the buffer, ends a waiting `next()`, leaves the pollers. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.droppedCount = 0;
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.({ value: undefined, done: true });
+    this.leave();
+  }
+}

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { EVENT_KIND_DESCRIPTION, VENDOR_DESCRIPTION } from './enums.js';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { GraphQLEnumType, GraphQLInterfaceType, type GraphQLSchema } from 'graphql';
-import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { buildSchema, type NonEmptyArray, type PubSub } from 'type-graphql';
 import type { EventRecord } from '../model/event.model.js';
 import type { EnumValue } from '../vendors/vendor-module.js';
 import type { VendorRegistry } from '../vendors/vendor-registry.js';
@@ -10,7 +10,18 @@ import { EventFieldsResolver } from './resolvers/event-fields.resolver.js';
 import { EventsResolver } from './resolvers/events.resolver.js';
 import { HistogramResolver } from './resolvers/histogram.resolver.js';
 import { SourceFieldsResolver } from './resolvers/source-fields.resolver.js';
+import { TailResolver } from './resolvers/tail.resolver.js';
 import { guardArguments } from './validation/input-guard.js';
+
+/** Every subscription has its own `subscribe`: a topic-based one would be a mistake, and says so. */
+const NO_PUBSUB: PubSub = {
+  publish: () => {
+    throw new Error('eventgraph has no PubSub: subscriptions have their own subscribe');
+  },
+  subscribe: () => {
+    throw new Error('eventgraph has no PubSub: subscriptions have their own subscribe');
+  },
+};
 
 /**
  * The public schema over a registry's vendors. `schema/schema.graphql` is this, printed for
@@ -22,6 +33,7 @@ export async function buildEventgraphSchema(vendors: VendorRegistry): Promise<Gr
     HistogramResolver,
     EventFieldsResolver,
     SourceFieldsResolver,
+    TailResolver,
     ...vendors.modules.flatMap((module) => module.graphql.resolvers),
   ];
   const built = await buildSchema({
@@ -31,6 +43,9 @@ export async function buildEventgraphSchema(vendors: VendorRegistry): Promise<Gr
     orphanedTypes: vendors.modules.map((module) => module.graphql.eventType),
     // Only the ranges declared with IntRange: class-validator checks the arguments that carry one.
     validate: true,
+    // type-graphql asks for a PubSub as soon as there is a subscription, even one with its own
+    // `subscribe` (eventTail reads the timeline's tail): none is used, so none is given.
+    pubSub: NO_PUBSUB,
   });
   // Every argument of every field, native queries included, is checked before its resolver
   // runs (validation/input-guard.ts): nulls as absent, well-formed and bounded strings.

@@ -33,6 +33,7 @@ import { armorProtection, type ArmorLimits } from './plugins/armor.plugin.js';
 import { costLimitPlugin, type CostLimitOptions } from './plugins/cost-limit.plugin.js';
 import { partialErrorsPlugin } from './plugins/partial-errors.plugin.js';
 import { responseSizeLimit, type ResponseSizeOptions } from './plugins/response-size.plugin.js';
+import { attachSubscriptions } from './subscriptions.js';
 
 export { ExposureError } from './exposure.js';
 export { AuthConfigError } from './auth/auth-options.js';
@@ -80,6 +81,8 @@ export interface ServerOptions {
   metrics?: MetricsConfig;
   /** A span per GraphQL operation (`tracing.enabled`); main.ts starts the OpenTelemetry SDK itself. */
   tracing?: boolean;
+  /** The live tail's polling (`eventTail`): the interval between polls and the lookback; TailHub's defaults when absent. */
+  tail?: { intervalMs?: number; lookbackMs?: number };
 }
 
 export type ServerLimits = ArmorLimits & CostLimitOptions & ResponseSizeOptions;
@@ -149,14 +152,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const app = express();
   const httpServer = createServer(app);
-  const timeline = new Timeline(new CursorCodec(options.cursorSecret), { adaptiveReads: options.adaptiveReads ?? true });
+  const timeline = new Timeline(new CursorCodec(options.cursorSecret), { adaptiveReads: options.adaptiveReads ?? true, tail: options.tail });
   let sources: readonly EventSource[] | undefined;
 
   const limits = options.limits ?? DEFAULT_LIMITS;
   const armor = armorProtection(limits);
   const responseSize = responseSizeLimit(limits);
+  const schema = await buildEventgraphSchema(options.vendors);
   const apollo = new ApolloServer<RequestContext>({
-    schema: await buildEventgraphSchema(options.vendors),
+    schema,
     validationRules: armor.validationRules,
     parseOptions: armor.parseOptions,
     stringifyResult: responseSize.stringifyResult,
@@ -232,6 +236,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.use(notFound());
   app.use(lastErrorHandler());
 
+  // GraphQL over WebSocket (subscriptions: eventTail), on the same port and path.
+  const subscriptions = attachSubscriptions({
+    httpServer,
+    path: GRAPHQL_PATH,
+    schema,
+    authenticator,
+    timeline,
+    sources: () => sources,
+    snapshotStepMs: options.snapshotStepMs ?? DEFAULT_SNAPSHOT_STEP_MS,
+    requestTimeoutMs,
+    validationRules: armor.validationRules,
+    parseOptions: armor.parseOptions,
+    corsOrigins: options.corsOrigins ?? [],
+  });
+
   await listen(httpServer, options.port, host);
   const { port } = httpServer.address() as AddressInfo;
 
@@ -246,6 +265,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       metrics?.setSources(configured.map((source) => source.name));
     },
     async stop() {
+      // WebSocket connections are not the HTTP server's to drain: closed first, their
+      // subscriptions leave the tail; then whatever poller is left stops.
+      await subscriptions.dispose();
+      timeline.tail.close();
       await apollo.stop();
       await metricsEndpoint?.close();
       stopObservingUpstream();

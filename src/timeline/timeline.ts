@@ -13,6 +13,7 @@ import { reportPage, SourceState, type TimelinePage } from './page-report.js';
 import { ReadPlan } from './read-plan.js';
 
 import { HistogramCounter } from './histogram/index.js';
+import { TailHub, type TailHubOptions } from './tail/index.js';
 
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type TimelineRequest } from './page-plan.js';
 export { SourceState, type SourceReport, type TimelineEdge, type TimelinePage } from './page-report.js';
@@ -56,12 +57,15 @@ export class Timeline {
   private readonly readPlan: ReadPlan | undefined;
   /** Counts over time (`eventHistogram`), with its cache of settled buckets. */
   readonly histograms = new HistogramCounter();
+  /** The live tail (`eventTail`): the stream pollers its subscribers share. */
+  readonly tail: TailHub;
 
   constructor(
     private readonly cursors: CursorCodec,
-    options: { adaptiveReads: boolean } = { adaptiveReads: true },
+    options: { adaptiveReads: boolean; tail?: TailHubOptions } = { adaptiveReads: true },
   ) {
     this.readPlan = options.adaptiveReads ? new ReadPlan() : undefined;
+    this.tail = new TailHub(options.tail);
   }
 
   /**

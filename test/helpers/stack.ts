@@ -71,6 +71,7 @@ export interface StackOptions<L extends readonly AnyVendorModule[]> {
     | 'logger'
     | 'metrics'
     | 'tracing'
+    | 'tail'
   >;
   /** The vendor modules; the built-in ones unless a test adds one. */
   vendors?: L;

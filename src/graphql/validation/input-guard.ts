@@ -44,7 +44,13 @@ export function guardArguments(schema: GraphQLSchema): GraphQLSchema {
       if (!field.args || Object.keys(field.args).length === 0) return field;
       const types = Object.fromEntries(Object.entries(field.args).map(([name, arg]) => [name, arg.type]));
       const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve ?? defaultFieldResolver;
-      return { ...field, resolve: (root, args, context, info) => resolve(root, checkedArguments(args, types), context, info) };
+      const subscribe = field.subscribe;
+      return {
+        ...field,
+        resolve: (root, args, context, info) => resolve(root, checkedArguments(args, types), context, info),
+        // A subscription reads its arguments in `subscribe` (eventTail): the same checks.
+        ...(subscribe ? { subscribe: (root: unknown, args: Record<string, unknown>, context: unknown, info: Parameters<typeof subscribe>[3]) => subscribe(root, checkedArguments(args, types), context, info) } : {}),
+      };
     },
   });
 }

@@ -14,6 +14,48 @@ import { LOG_LEVELS, metricsSchema, tracingSchema } from './telemetry-config.sch
 /** What every vendor's source schema has: a name and the `kind` that picks the vendor. */
 export type SourceSchema = z.ZodObject<{ name: z.ZodType<string>; kind: z.ZodLiteral<string> } & z.ZodRawShape>;
 
+/** The `server` section; every key has a default. */
+const serverSchema = z
+  .object({
+    /** The PORT environment variable, when set, wins. */
+    port: z.number().int().min(0).max(65_535).default(4000),
+    /** Without it, loopback (127.0.0.1); any other needs an `auth` section. */
+    host: z.string().min(1).optional(),
+    /**
+     * Key that signs cursors, so a tampered cursor is refused. Replicas behind one
+     * load balancer need the same key; without one, a random key per process is used
+     * and cursors do not survive a restart.
+     */
+    cursorSecret: z.string().min(16).optional(),
+    /**
+     * A first page pins the snapshot time `asOf` to the clock rounded down to this step.
+     * First pages asked within one step (dashboards refreshing, several panels) are then
+     * the same upstream reads, which the cache answers; the price is a snapshot up to one
+     * step behind the clock. 0: the clock to the millisecond.
+     */
+    snapshotStepSeconds: z.number().min(0).max(3_600).default(5),
+    /**
+     * Ask each stream for about the share of a page it gave the last time the same query
+     * was read, rather than for a whole page from every stream (src/timeline/read-plan.ts).
+     * false: every stream is asked for a whole page, every time.
+     */
+    adaptiveReads: z.boolean().default(true),
+    /**
+     * How long one request may take. At the deadline the answer carries what was
+     * gathered, and UPSTREAM_TIMEOUT for the sources not finished; SIGTERM waits at
+     * least this long for requests in flight.
+     */
+    requestTimeoutMs: z.number().int().min(100).max(600_000).default(15_000),
+    /** Requests served at once; more wait in a queue, up to `queueTimeoutMs`, then get 503. */
+    maxConcurrentRequests: z.number().int().min(1).max(10_000).default(64),
+    queueTimeoutMs: z.number().int().min(0).max(60_000).default(2_000),
+    /** Browser origins allowed to call the API (CORS); none by default. */
+    corsOrigins: z.array(z.url({ protocol: /^https?$/, error: 'must be an origin such as https://grafana.example.com' })).default(() => []),
+    /** What the JSON log on stdout carries; the LOG_LEVEL environment variable, when set, wins. */
+    logLevel: z.enum(LOG_LEVELS).default('info'),
+  })
+  .strict();
+
 /** The document schema over the given source schemas; `Config<S>` is what it parses to. */
 export function configSchemaFor<S extends SourceSchema>(sourceSchemas: readonly S[]) {
   const [first, ...others] = sourceSchemas;
@@ -21,47 +63,7 @@ export function configSchemaFor<S extends SourceSchema>(sourceSchemas: readonly 
   const sourceSchema = z.discriminatedUnion('kind', [first, ...others]);
   return z
     .object({
-      server: z
-        .object({
-          /** The PORT environment variable, when set, wins. */
-          port: z.number().int().min(0).max(65_535).default(4000),
-          /** Without it, loopback (127.0.0.1); any other needs an `auth` section. */
-          host: z.string().min(1).optional(),
-          /**
-           * Key that signs cursors, so a tampered cursor is refused. Replicas behind one
-           * load balancer need the same key; without one, a random key per process is used
-           * and cursors do not survive a restart.
-           */
-          cursorSecret: z.string().min(16).optional(),
-          /**
-           * A first page pins the snapshot time `asOf` to the clock rounded down to this step.
-           * First pages asked within one step (dashboards refreshing, several panels) are then
-           * the same upstream reads, which the cache answers; the price is a snapshot up to one
-           * step behind the clock. 0: the clock to the millisecond.
-           */
-          snapshotStepSeconds: z.number().min(0).max(3_600).default(5),
-          /**
-           * Ask each stream for about the share of a page it gave the last time the same query
-           * was read, rather than for a whole page from every stream (src/timeline/read-plan.ts).
-           * false: every stream is asked for a whole page, every time.
-           */
-          adaptiveReads: z.boolean().default(true),
-          /**
-           * How long one request may take. At the deadline the answer carries what was
-           * gathered, and UPSTREAM_TIMEOUT for the sources not finished; SIGTERM waits at
-           * least this long for requests in flight.
-           */
-          requestTimeoutMs: z.number().int().min(100).max(600_000).default(15_000),
-          /** Requests served at once; more wait in a queue, up to `queueTimeoutMs`, then get 503. */
-          maxConcurrentRequests: z.number().int().min(1).max(10_000).default(64),
-          queueTimeoutMs: z.number().int().min(0).max(60_000).default(2_000),
-          /** Browser origins allowed to call the API (CORS); none by default. */
-          corsOrigins: z.array(z.url({ protocol: /^https?$/, error: 'must be an origin such as https://grafana.example.com' })).default(() => []),
-          /** What the JSON log on stdout carries; the LOG_LEVEL environment variable, when set, wins. */
-          logLevel: z.enum(LOG_LEVELS).default('info'),
-        })
-        .strict()
-        .default(() => serverDefaults()),
+      server: serverSchema.default(() => serverSchema.parse({})),
       /** Client authentication and scopes. Without it, the server listens on loopback only. */
       auth: authSchema.optional(),
       limits: limitsSchema.default(() => limitsSchema.parse({})),
@@ -90,19 +92,6 @@ export function configSchemaFor<S extends SourceSchema>(sourceSchemas: readonly 
     });
 }
 
-/** The `server` section's defaults, for a document without one. */
-function serverDefaults() {
-  return {
-    port: 4000,
-    snapshotStepSeconds: 5,
-    adaptiveReads: true,
-    requestTimeoutMs: 15_000,
-    maxConcurrentRequests: 64,
-    queueTimeoutMs: 2_000,
-    corsOrigins: [],
-    logLevel: 'info' as const,
-  };
-}
 
 export type ConfigSchema<S extends SourceSchema = SourceSchema> = ReturnType<typeof configSchemaFor<S>>;
 export type Config<S extends SourceSchema = SourceSchema> = z.infer<ConfigSchema<S>>;

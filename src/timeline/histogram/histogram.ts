@@ -7,7 +7,7 @@ import type { EventSource, SourceSession } from '../event-source.js';
 import { deadlineError, PageDeadline } from '../lane.js';
 import { SourceState, type SourceReport } from '../page-report.js';
 import { checkFilter, isSelected } from '../page-plan.js';
-import type { Stream } from '../stream.js';
+import type { Stream, StreamPlan } from '../stream.js';
 import { bucketGrid, type BucketGrid } from './bucket-grid.js';
 import { CountMethod, countStream, type OutcomeCounts, type StreamCount } from './stream-count.js';
 
@@ -153,7 +153,7 @@ export class HistogramCounter {
   /** Settled buckets from the cache; the others counted, and kept when they are settled and whole. */
   private async countStreamKept(input: {
     stream: Stream;
-    plan: ReturnType<Stream['plan']>;
+    plan: StreamPlan;
     filter: EventFilter;
     grid: BucketGrid;
     byOutcome: boolean;

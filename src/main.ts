@@ -57,6 +57,7 @@ async function main(): Promise<void> {
           maxConcurrentRequests: serverSection.maxConcurrentRequests,
           queueTimeoutMs: serverSection.queueTimeoutMs,
           corsOrigins: serverSection.corsOrigins,
+          tail: { ...serverSection.tail, sourceIntervalsMs: sourceTailIntervals(fileConfig!.sources) },
         }
       : {}),
   });
@@ -125,3 +126,12 @@ main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
+
+/** The sources that poll at an interval of their own (`tailIntervalMs`), by name. */
+function sourceTailIntervals(sources: readonly { name: string; tailIntervalMs?: number }[]): Record<string, number> {
+  const intervals: Record<string, number> = {};
+  for (const source of sources) {
+    if (source.tailIntervalMs !== undefined) intervals[source.name] = source.tailIntervalMs;
+  }
+  return intervals;
+}

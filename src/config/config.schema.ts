@@ -15,6 +15,26 @@ import { LOG_LEVELS, metricsSchema, tracingSchema } from './telemetry-config.sch
 export type SourceSchema = z.ZodObject<{ name: z.ZodType<string>; kind: z.ZodLiteral<string> } & z.ZodRawShape>;
 
 /** The `server` section; every key has a default. */
+/** The live tail (`eventTail`): polling, and what a slow or greedy client may hold. */
+const tailSchema = z
+  .object({
+    /**
+     * Between two polls of a stream, with ± 10 % jitter; a source's `tailIntervalMs` wins.
+     * One poll costs a stream one call or more (a page of new events).
+     */
+    intervalMs: z.number().int().min(1_000).max(3_600_000).default(10_000),
+    /**
+     * How far back each poll reads again over what the last one read, to catch records that
+     * land upstream with an older time (ingestion delay). Later than this, a record is missed.
+     */
+    lookbackMs: z.number().int().min(0).max(86_400_000).default(60_000),
+    /** Items a slow client may fall behind before the oldest are dropped (and it is told how many). */
+    maxBuffered: z.number().int().min(1).max(100_000).default(1_000),
+    /** Subscription connections open at once, WebSocket and SSE together; more are refused. */
+    maxConnections: z.number().int().min(1).max(100_000).default(1_000),
+  })
+  .strict();
+
 const serverSchema = z
   .object({
     /** The PORT environment variable, when set, wins. */
@@ -53,6 +73,7 @@ const serverSchema = z
     corsOrigins: z.array(z.url({ protocol: /^https?$/, error: 'must be an origin such as https://grafana.example.com' })).default(() => []),
     /** What the JSON log on stdout carries; the LOG_LEVEL environment variable, when set, wins. */
     logLevel: z.enum(LOG_LEVELS).default('info'),
+    tail: tailSchema.default(() => tailSchema.parse({})),
   })
   .strict();
 

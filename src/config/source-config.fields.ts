@@ -137,5 +137,7 @@ export const commonSourceFields = {
   /** A vendor with a known quota overrides it: `http: httpPolicyField(ITS_RATE_LIMIT)`. */
   http: httpPolicyField(),
   cacheTtlSeconds: cacheTtlSeconds(DEFAULT_CACHE_TTL_SECONDS),
+  /** The live tail's polling interval for this source's streams; `server.tail.intervalMs` when absent. */
+  tailIntervalMs: z.number().int().min(1_000).max(3_600_000).optional(),
 };
 

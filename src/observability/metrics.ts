@@ -36,6 +36,14 @@ const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
  * own so that two servers in one process (tests) never share counts. The server feeds them:
  * the upstream events of its own sources (`observeUpstream`), and each finished request.
  */
+/** What the live tail holds at a scrape (the timeline's TailHub.stats(), read through the server). */
+export interface TailStats {
+  subscriptions: number;
+  pollers: number;
+  buffered: number;
+  droppedTotal: number;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   private readonly operations = new Set<string>();
@@ -103,8 +111,47 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private tailStats: (() => TailStats) | undefined;
+  private tailDroppedSeen = 0;
+  private readonly tailDropped = new Counter({
+    name: 'eventgraph_tail_dropped_items_total',
+    help: "Live-tail items dropped because a client read too slowly and its buffer was full.",
+    registers: [this.registry],
+    collect: () => {
+      const total = this.tailStats?.().droppedTotal ?? 0;
+      if (total > this.tailDroppedSeen) this.tailDropped.inc(total - this.tailDroppedSeen);
+      this.tailDroppedSeen = total;
+    },
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
+    // The tail's gauges are read from the hub when scraped: nothing to keep in step.
+    this.tailGauge('eventgraph_tail_subscriptions', 'Live-tail subscriptions open (eventTail), over WebSocket and SSE.', (stats) => stats.subscriptions);
+    this.tailGauge('eventgraph_tail_pollers', 'Live-tail pollers running: one per stream and filter, shared by every subscriber of the pair.', (stats) => stats.pollers);
+    this.tailGauge(
+      'eventgraph_tail_buffered_items',
+      "Live-tail items waiting in subscribers' buffers for slow clients (each buffer is bounded by server.tail.maxBuffered).",
+      (stats) => stats.buffered,
+    );
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where the tail's gauges and dropped count are read from, at each scrape. */
+  watchTail(stats: () => TailStats): void {
+    this.tailStats = stats;
+  }
+
+  private tailGauge(name: string, help: string, read: (stats: TailStats) => number): void {
+    const metrics = this;
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        const stats = metrics.tailStats?.();
+        this.set(stats ? read(stats) : 0);
+      },
+    });
   }
 
   /** The configured sources, so that each has a circuit state before its first call. */

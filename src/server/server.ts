@@ -81,8 +81,21 @@ export interface ServerOptions {
   metrics?: MetricsConfig;
   /** A span per GraphQL operation (`tracing.enabled`); main.ts starts the OpenTelemetry SDK itself. */
   tracing?: boolean;
-  /** The live tail's polling (`eventTail`): the interval between polls and the lookback; TailHub's defaults when absent. */
-  tail?: { intervalMs?: number; lookbackMs?: number };
+  /** The live tail (`eventTail`): `server.tail` in the configuration; TailHub's and the transports' defaults when absent. */
+  tail?: TailServerOptions;
+}
+
+export interface TailServerOptions {
+  /** Between two polls of a stream, ± 10 %; see `server.tail.intervalMs`. */
+  intervalMs?: number;
+  /** Per source name, an interval of its own (`tailIntervalMs` of a source). */
+  sourceIntervalsMs?: Readonly<Record<string, number>>;
+  /** See `server.tail.lookbackMs`. */
+  lookbackMs?: number;
+  /** A subscriber's buffer, in items; see `server.tail.maxBuffered`. */
+  maxBuffered?: number;
+  /** Open subscription connections (WebSocket and SSE together); see `server.tail.maxConnections`. */
+  maxConnections?: number;
 }
 
 export type ServerLimits = ArmorLimits & CostLimitOptions & ResponseSizeOptions;
@@ -153,6 +166,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const app = express();
   const httpServer = createServer(app);
   const timeline = new Timeline(new CursorCodec(options.cursorSecret), { adaptiveReads: options.adaptiveReads ?? true, tail: options.tail });
+  metrics?.watchTail(() => timeline.tail.stats());
   let sources: readonly EventSource[] | undefined;
 
   const limits = options.limits ?? DEFAULT_LIMITS;

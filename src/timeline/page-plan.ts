@@ -64,6 +64,21 @@ export interface PagePlan {
   selected: SourceSession[];
 }
 
+/** What a cursor carries of the filter and order it was made for. */
+export function queryHashOf(filter: EventFilter, order: SortDirection): string {
+  return digest([canonicalFilter(filter), order]);
+}
+
+/** What a cursor carries of the sources the filter selected. */
+export function sourcesHashOf(selected: readonly SourceSession[]): string {
+  return digest(selected.map((session) => session.source.name).sort());
+}
+
+/** What a cursor carries of the client it was issued to. */
+export function clientHashOf(client: string | null | undefined): string {
+  return client == null ? NO_CLIENT : digest(client);
+}
+
 /** Checks the request and decides how the page is read. Throws TimelineInputError on bad input. */
 export function planPage(request: TimelineRequest, sessions: SourceSession[], cursors: CursorCodec, now: number): PagePlan {
   const { order } = request;
@@ -73,9 +88,9 @@ export function planPage(request: TimelineRequest, sessions: SourceSession[], cu
   checkFilter(filter, sessions);
 
   const selected = sessions.filter((session) => isSelected(session.source, filter));
-  const queryHash = digest([canonicalFilter(filter), order]);
-  const sourcesHash = digest(selected.map((session) => session.source.name).sort());
-  const clientHash = request.client == null ? NO_CLIENT : digest(request.client);
+  const queryHash = queryHashOf(filter, order);
+  const sourcesHash = sourcesHashOf(selected);
+  const clientHash = clientHashOf(request.client);
   const cursor = decodeCursorOf(cursors, request, backward);
   if (cursor) {
     checkCursorClient(cursor, clientHash, cursorArgument(backward));

@@ -13,7 +13,7 @@ import { reportPage, SourceState, type TimelinePage } from './page-report.js';
 import { ReadPlan } from './read-plan.js';
 
 import { HistogramCounter } from './histogram/index.js';
-import { TailHub, type TailHubOptions } from './tail/index.js';
+import { openTail, TailHub, type TailFeed, type TailHubOptions, type TailOpenRequest } from './tail/index.js';
 
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type TimelineRequest } from './page-plan.js';
 export { SourceState, type SourceReport, type TimelineEdge, type TimelinePage } from './page-report.js';
@@ -66,6 +66,14 @@ export class Timeline {
   ) {
     this.readPlan = options.adaptiveReads ? new ReadPlan() : undefined;
     this.tail = new TailHub(options.tail);
+  }
+
+  /**
+   * One subscriber's live tail: with `after`, the walk after that cursor first (oldest
+   * first, up to now), then what the shared pollers find (tail/tail-open.ts).
+   */
+  subscribeTail(request: TailOpenRequest, sessions: SourceSession[]): Promise<TailFeed> {
+    return openTail({ hub: this.tail, cursors: this.cursors, page: (page, all, now) => this.page(page, all, now) }, request, sessions);
   }
 
   /**

@@ -82,6 +82,7 @@ describe('loadConfigFile', () => {
       queueTimeoutMs: 2_000,
       corsOrigins: [],
       logLevel: 'info',
+      tail: { intervalMs: 10_000, lookbackMs: 60_000, maxBuffered: 1_000, maxConnections: 1_000 },
     });
     expect(config.metrics).toEqual({ enabled: true });
     expect(config.tracing).toEqual({ enabled: false, serviceName: 'eventgraph', sampleRatio: 1 });
@@ -324,7 +325,7 @@ describe('schema problems', () => {
     const doc = { server: { port: 1, colour: 'red' }, sources: [source({ endpiont: 'x' })], extra: true };
     const error = parseError(doc);
     expect(error.message.split('\n')).toEqual([
-      'test.yaml: server: an unknown key (not shown: it may be a misplaced value); allowed here: port, host, cursorSecret, snapshotStepSeconds, adaptiveReads, requestTimeoutMs, maxConcurrentRequests, queueTimeoutMs, corsOrigins, logLevel',
+      'test.yaml: server: an unknown key (not shown: it may be a misplaced value); allowed here: port, host, cursorSecret, snapshotStepSeconds, adaptiveReads, requestTimeoutMs, maxConcurrentRequests, queueTimeoutMs, corsOrigins, logLevel, tail',
       'test.yaml: sources[0]: unknown key "endpiont"; did you mean "endpoint"?',
       'test.yaml: an unknown key (not shown: it may be a misplaced value); allowed here: server, auth, limits, metrics, tracing, sources',
     ]);
@@ -346,6 +347,19 @@ describe('schema problems', () => {
       'test.yaml: tracing.sampleRatio: must be at most 1',
     ]);
     expect(error.message).not.toMatch(/secret/);
+  });
+
+  it('names the key of a bad live-tail setting, and takes a source interval of its own', () => {
+    const error = parseError({ server: { tail: { intervalMs: 10, maxBuffered: 0, colour: 1 } }, sources: [source({ tailIntervalMs: 'soon' })] });
+    expect(error.message.split('\n')).toEqual([
+      'test.yaml: server.tail.intervalMs: must be at least 1000',
+      'test.yaml: server.tail.maxBuffered: must be at least 1',
+      'test.yaml: server.tail: an unknown key (not shown: it may be a misplaced value); allowed here: intervalMs, lookbackMs, maxBuffered, maxConnections',
+      'test.yaml: sources[0].tailIntervalMs: must be a number, got a string',
+    ]);
+    const config = parseConfig({ server: { tail: { lookbackMs: 0 } }, sources: [source({ tailIntervalMs: 30_000 })] }, 'test.yaml', CONFIG_SCHEMA, {});
+    expect(config.server.tail).toMatchObject({ intervalMs: 10_000, lookbackMs: 0 });
+    expect(config.sources[0]).toMatchObject({ tailIntervalMs: 30_000 });
   });
 
   it('says "is required" for a missing key', () => {

@@ -2,7 +2,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { generateApiKey, hashApiKey } from '../../src/server/auth/api-key.js';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { postGraphQL, startStack, type Stack } from '../helpers/stack.js';
 
 /*
  * The live tail (`eventTail`) end to end: the real server, over graphql-ws on /graphql,
@@ -20,8 +20,8 @@ const KEY = generateApiKey();
 const NARROW_KEY = generateApiKey();
 
 const TAIL = /* GraphQL */ `
-  subscription Tail($filter: EventFilter) {
-    eventTail(filter: $filter) {
+  subscription Tail($filter: EventFilter, $after: String) {
+    eventTail(filter: $filter, after: $after) {
       __typename
       ... on TailEvent { cursor late event { id occurredAt summary source { name } } }
       ... on TailNotice { source { name } status dropped lagMs error { code message } }
@@ -150,7 +150,7 @@ describe('eventTail over graphql-ws', () => {
       const [item] = await tail.waitFor(`tail-live-${n}`, WITHIN);
       expect(Date.now() - started).toBeLessThan(WITHIN);
       expect(item).toMatchObject({ __typename: 'TailEvent', late: false, event: { occurredAt: new Date(at).toISOString(), source: { name: 'modelarts' } } });
-      expect(item!.cursor).toBe(item!.event.id);
+      await expectNothingAfter(stack, item!.cursor, 'tail-live-');
     }
     // Two more polls: nothing comes twice.
     await sleep(2 * INTERVAL * 1.1 + 100);
@@ -172,6 +172,102 @@ describe('eventTail over graphql-ws', () => {
     const error = await bad.waitForError(2_000);
     expect(JSON.stringify(error)).toContain('BAD_USER_INPUT');
     bad.dispose();
+  });
+});
+
+/** What `events` oldest first after a tail's cursor holds of the records named `prefix`: nothing when the cursor is the newest sent. */
+async function expectNothingAfter(stack: Stack, cursor: string, prefix: string): Promise<void> {
+  const page = await postGraphQL<{ events: { edges: { node: { summary: string } }[] } }>(
+    stack.server.url,
+    'query After($after: String, $filter: EventFilter) { events(first: 50, after: $after, order: ASC, filter: $filter) { edges { node { summary } } } }',
+    { after: cursor, filter: { sources: ['modelarts'] } },
+  );
+  expect(page.errors).toBeUndefined();
+  expect(page.data!.events.edges.filter((edge) => edge.node.summary.includes(prefix))).toEqual([]);
+}
+
+describe('eventTail after a cursor: the replay, then live', () => {
+  let stack: Stack;
+  let ws: Client;
+  const SEAM = { sources: ['modelarts'], search: 'seam-' };
+
+  beforeAll(async () => {
+    stack = await startStack({ server: { tail: { intervalMs: INTERVAL, lookbackMs: 2_000 } } });
+    ws = client(stack);
+  });
+
+  afterAll(async () => {
+    await ws?.dispose();
+    await stack?.close();
+  });
+
+  /** Appends `count` records named `prefix-n`, one every `everyMs`, each stamped when it is sent (less `agoMs`). */
+  async function appendEvery(prefix: string, count: number, everyMs: number, agoMs = 0): Promise<string[]> {
+    const names: string[] = [];
+    for (let n = 0; n < count; n++) {
+      const info = `${prefix}-${String(n).padStart(3, '0')}`;
+      await append(stack, firstService(stack), [{ at: Date.now() - agoMs, info }]);
+      names.push(info);
+      await sleep(everyMs);
+    }
+    return names;
+  }
+
+  const summaries = (tail: Collector, prefix: string) => tail.events().map((item) => item.event.summary.match(new RegExp(`${prefix}-\\d+`))?.[0]).filter(Boolean);
+
+  it('sends what the walk holds after a newest-first cursor, then live: records appended across the seam arrive once each, none missing', async () => {
+    // In the past: the walk's snapshot time is the clock rounded down to its step.
+    const before = await appendEvery('seam-a', 3, 20, 20_000);
+    const page = await postGraphQL<{ events: { edges: { cursor: string; node: { summary: string } }[] } }>(
+      stack.server.url,
+      'query Newest($filter: EventFilter) { events(first: 1, filter: $filter) { edges { cursor node { summary } } } }',
+      { filter: SEAM },
+    );
+    expect(page.data!.events.edges[0]!.node.summary).toContain(before.at(-1)!);
+    const after = await appendEvery('seam-b', 3, 20);
+
+    // The subscription starts while records keep landing: some before its replay reads, some
+    // while it reads, some after it went live.
+    const landing = appendEvery('seam-c', 25, 40);
+    await sleep(200);
+    const tail = new Collector(ws, { filter: SEAM, after: page.data!.events.edges[0]!.cursor });
+    const during = await landing;
+    const later = await appendEvery('seam-d', 3, 50);
+    const expected = [...after, ...during, ...later];
+    await tail.waitFor(later.at(-1)!, WITHIN);
+    await sleep(2 * INTERVAL * 1.1 + 200);
+
+    expect(tail.errors).toEqual([]);
+    const got = summaries(tail, 'seam-[a-d]');
+    expect([...got].sort()).toEqual(expected);
+    // The replay is oldest first, and comes before anything live.
+    expect(got.slice(0, 3)).toEqual(after);
+    tail.dispose();
+  });
+
+  it('resumes from a TailEvent cursor: only what came after it, once', async () => {
+    const first = new Collector(ws, { filter: { sources: ['modelarts'], search: 'resume-' } });
+    await sleep(2 * INTERVAL);
+    const seen = await appendEvery('resume-a', 3, 20);
+    await first.waitFor(seen.at(-1)!, WITHIN);
+    const cursor = first.events().at(-1)!.cursor;
+    first.dispose();
+
+    const missed = await appendEvery('resume-b', 3, 20);
+    const second = new Collector(ws, { filter: { sources: ['modelarts'], search: 'resume-' }, after: cursor });
+    await second.waitFor(missed.at(-1)!, WITHIN);
+    const live = await appendEvery('resume-c', 2, 20);
+    await second.waitFor(live.at(-1)!, WITHIN);
+    await sleep(2 * INTERVAL * 1.1 + 200);
+    expect(summaries(second, 'resume-[a-c]')).toEqual([...missed, ...live]);
+    second.dispose();
+  });
+
+  it('refuses a cursor that is not one of this API (BAD_USER_INPUT), before any poll', async () => {
+    const tail = new Collector(ws, { filter: { sources: ['modelarts'] }, after: 'not-a-cursor' });
+    const error = await tail.waitForError(2_000);
+    expect(JSON.stringify(error)).toContain('BAD_USER_INPUT');
+    expect(JSON.stringify(error)).toContain('after');
   });
 });
 

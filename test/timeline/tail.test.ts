@@ -240,7 +240,7 @@ describe('live tail', () => {
 
     expect(mostBuffered).toBe(10);
     expect(subscription.buffered).toBe(10);
-    expect((await subscription.next()).value).toEqual({ type: 'dropped', count: 990 });
+    expect((await subscription.next()).value).toEqual({ type: 'dropped', source: 'a', count: 990 });
     const rest: string[] = [];
     for (let i = 0; i < 10; i++) {
       const item = (await subscription.next()).value as TailItem;

@@ -5,7 +5,7 @@ import { SourceErrorType } from './event-connection.type.js';
 import { EventInterface } from './event.interface.js';
 import { SourceType } from './source.type.js';
 
-@ObjectType('TailEvent', { description: 'An event of the live tail (`eventTail`): one that appeared upstream since the subscription began.' })
+@ObjectType('TailEvent', { description: 'An event of the live tail (`eventTail`): one of the replay after `after`, or one that appeared upstream since the subscription began.' })
 export class TailEventType {
   @Field(() => EventInterface, { description: 'The event, as `events` gives it.' })
   // The record: the Event interface resolves its type and its `source` (event-fields.resolver.ts).
@@ -13,7 +13,7 @@ export class TailEventType {
 
   @Field(() => String, {
     description:
-      'For now the event id (`Event.id`), not a cursor of `events`: it identifies the event, and `event(id)` finds it again. It may become an `events` cursor later; clients should treat it as opaque.',
+      'Where to resume: give it as `after` to a new `eventTail` (after a disconnection, say) to get everything after what this subscription has sent so far, or to `events` with `order: ASC` and the same filter. It is the position of the newest event sent so far, which is not this event\'s own when this one is `late`. Opaque, and valid for the client it was issued to.',
   })
   cursor!: string;
 
@@ -26,14 +26,11 @@ export class TailEventType {
 
 @ObjectType('TailNotice', {
   description:
-    'How the live tail is doing. A notice with a source says that a stream of it stopped being read (FAILED, with the error) or is read again (OK). A notice with `dropped` > 0 says that the client read too slowly and that many items, the oldest, were dropped just before the next item; it concerns the whole subscription, so its source is null and its status OK.',
+    'How the live tail is doing. With `dropped` = 0: the source stopped being read (FAILED, with the error; the tail goes on with the other sources) or is read again (OK). With `dropped` > 0: the client read too slowly, and that many items of the source, the oldest waiting, were dropped just before the next item; the tail goes on from the newest (status OK).',
 })
 export class TailNoticeType {
-  @Field(() => SourceType, {
-    nullable: true,
-    description: 'The source the notice is about; null on a notice of dropped items, which concerns every source of the subscription.',
-  })
-  source!: SourceType | null;
+  @Field(() => SourceType, { description: 'The source the notice is about.' })
+  source!: SourceType;
 
   @Field(() => SourceState, { description: 'FAILED: a stream of the source is not read (see `error`); OK: it is read again, or (with `dropped` > 0) the tail goes on.' })
   status!: SourceState;
@@ -41,7 +38,7 @@ export class TailNoticeType {
   @Field(() => SourceErrorType, { nullable: true, description: 'Why the source failed, when `status` is FAILED.' })
   error?: SourceErrorType | null;
 
-  @Field(() => Int, { description: 'Items dropped because the client read too slowly, right before the next item; 0 on a notice about a source.' })
+  @Field(() => Int, { description: 'Items of the source dropped because the client read too slowly, right before the next item; 0 on a notice of failure or recovery.' })
   dropped!: number;
 
   @Field(() => Float, {

@@ -11,11 +11,23 @@ import { DEFAULT_MAX_BUFFERED, TailSubscription } from './tail-subscription.js';
 export interface TailHubOptions {
   /** Between two polls of a stream, ± 10 %. Default 10 000. */
   intervalMs?: number;
+  /** Per source name, an interval that wins over `intervalMs`. */
+  sourceIntervalsMs?: Readonly<Record<string, number>>;
   /** How far back each poll reads again over what it read before, for late records. Default 60 000. */
   lookbackMs?: number;
   /** A subscriber's buffer, in items. Default 1000. */
   maxBuffered?: number;
   clock?: TailClock;
+}
+
+/** What the hub holds now, for the metrics. */
+export interface TailStats {
+  subscriptions: number;
+  pollers: number;
+  /** Items waiting in every subscriber's buffer. */
+  buffered: number;
+  /** Items dropped from slow subscribers' buffers since the hub began. */
+  droppedTotal: number;
 }
 
 export interface TailRequest {
@@ -39,14 +51,19 @@ export interface TailRequest {
  */
 export class TailHub {
   private readonly intervalMs: number;
-  private readonly lookbackMs: number;
+  private readonly sourceIntervalsMs: ReadonlyMap<string, number>;
+  readonly lookbackMs: number;
   private readonly maxBuffered: number;
-  private readonly clock: TailClock;
+  readonly clock: TailClock;
   /** Running pollers by `pollerKey`. */
   private readonly pollers = new Map<string, StreamPoller>();
+  private readonly subscriptions = new Set<TailSubscription>();
+  private droppedTotal = 0;
 
   constructor(options: TailHubOptions = {}) {
     this.intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
+    // A map: a source may be named "constructor".
+    this.sourceIntervalsMs = new Map(Object.entries(options.sourceIntervalsMs ?? {}));
     this.lookbackMs = options.lookbackMs ?? DEFAULT_LOOKBACK_MS;
     this.maxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
     this.clock = options.clock ?? SYSTEM_CLOCK;
@@ -58,6 +75,20 @@ export class TailHub {
   }
 
   /**
+   * How long, around the moment a subscriber joins, a poll may still hand over events from
+   * before it: the lookback, and a few intervals for the polls already under way.
+   */
+  get seamMs(): number {
+    return this.lookbackMs + 3 * Math.max(this.intervalMs, ...this.sourceIntervalsMs.values());
+  }
+
+  stats(): TailStats {
+    let buffered = 0;
+    for (const subscription of this.subscriptions) buffered += subscription.buffered;
+    return { subscriptions: this.subscriptions.size, pollers: this.pollers.size, buffered, droppedTotal: this.droppedTotal };
+  }
+
+  /**
    * Lists and plans the subscriber's streams, and attaches it to their pollers. A source
    * whose listing fails is told in a FAILED notice, and the others are tailed.
    */
@@ -65,7 +96,15 @@ export class TailHub {
     const filter = withoutWindow(definedFilter(request.filter));
     const startAt = request.since ?? this.clock.now();
     const detaches: (() => void)[] = [];
-    const subscription = new TailSubscription(this.maxBuffered, () => detaches.splice(0).forEach((detach) => detach()));
+    const subscription = new TailSubscription(
+      this.maxBuffered,
+      () => {
+        this.subscriptions.delete(subscription);
+        detaches.splice(0).forEach((detach) => detach());
+      },
+      () => (this.droppedTotal += 1),
+    );
+    this.subscriptions.add(subscription);
     const listener = listenerFor(subscription, filter);
 
     const selected = request.sessions.filter((session) => isSelected(session.source, filter));
@@ -78,7 +117,7 @@ export class TailHub {
       const key = pollerKey(stream, filter);
       let poller = this.pollers.get(key);
       if (!poller) {
-        poller = new StreamPoller({ stream, plan, filter, startAt, intervalMs: this.intervalMs, lookbackMs: this.lookbackMs, clock: this.clock });
+        poller = new StreamPoller({ stream, plan, filter, startAt, intervalMs: this.sourceIntervalsMs.get(stream.sourceName) ?? this.intervalMs, lookbackMs: this.lookbackMs, clock: this.clock });
         this.pollers.set(key, poller);
       }
       detaches.push(this.detachOf(key, poller, poller.attach(listener)));
@@ -90,6 +129,7 @@ export class TailHub {
   close(): void {
     for (const poller of this.pollers.values()) poller.stop();
     this.pollers.clear();
+    this.subscriptions.clear();
   }
 
   /** The session's streams, on a tally of their own (no page owns the listing). */

@@ -26,29 +26,36 @@ export interface TailNoticeItem {
   lagMs: number;
 }
 
-/** The consumer was too slow: this many items, the oldest, were dropped before what comes next. */
+/** The consumer was too slow: this many items of `source`, the oldest, were dropped before what comes next. */
 export interface TailDroppedItem {
   type: 'dropped';
+  source: string;
   count: number;
 }
 
 /**
  * One subscriber's side of the tail: an async iterator over a bounded buffer. The pollers
  * push; the consumer pulls at its own pace. When it falls `maxBuffered` items behind, the
- * oldest are dropped (a live tail cares for what is newest) and counted, and the next item
- * it reads says how many it missed. Memory stays bounded whatever the consumer does.
+ * oldest are dropped (a live tail cares for what is newest) and counted per source, and the
+ * next items it reads say how many of each source it missed. Memory stays bounded whatever
+ * the consumer does.
  */
 export class TailSubscription implements AsyncIterableIterator<TailItem> {
   private readonly queue: (TailEventItem | TailNoticeItem)[] = [];
-  private droppedCount = 0;
+  /** Dropped items not reported yet, by the source they were of. */
+  private readonly droppedBySource = new Map<string, number>();
   /** The consumer's `next()` waiting for an item, when the buffer was empty. */
   private waiting: ((result: IteratorResult<TailItem>) => void) | undefined;
   private closed = false;
 
-  /** `leave`: detaches from every poller; called once, when the subscription ends. */
+  /**
+   * `leave`: detaches from every poller; called once, when the subscription ends.
+   * `onDrop`: told of each item dropped, for the hub's count.
+   */
   constructor(
     readonly maxBuffered: number,
     private readonly leave: () => void,
+    private readonly onDrop: () => void = () => {},
   ) {
     if (!Number.isInteger(maxBuffered) || maxBuffered < 1) throw new RangeError(`maxBuffered must be a positive integer, not ${maxBuffered}`);
   }
@@ -60,7 +67,9 @@ export class TailSubscription implements AsyncIterableIterator<TailItem> {
 
   /** Dropped items not reported yet. */
   get dropped(): number {
-    return this.droppedCount;
+    let count = 0;
+    for (const each of this.droppedBySource.values()) count += each;
+    return count;
   }
 
   get done(): boolean {
@@ -77,8 +86,10 @@ export class TailSubscription implements AsyncIterableIterator<TailItem> {
       return;
     }
     if (this.queue.length >= this.maxBuffered) {
-      this.queue.shift();
-      this.droppedCount += 1;
+      const dropped = this.queue.shift()!;
+      const source = dropped.type === 'event' ? dropped.event.sourceName : dropped.source;
+      this.droppedBySource.set(source, (this.droppedBySource.get(source) ?? 0) + 1);
+      this.onDrop();
     }
     this.queue.push(item);
   }
@@ -86,10 +97,9 @@ export class TailSubscription implements AsyncIterableIterator<TailItem> {
   next(): Promise<IteratorResult<TailItem>> {
     if (this.closed) return Promise.resolve({ value: undefined, done: true });
     // What was lost comes first, so the consumer knows there is a gap before what follows.
-    if (this.droppedCount > 0) {
-      const count = this.droppedCount;
-      this.droppedCount = 0;
-      return Promise.resolve({ value: { type: 'dropped', count }, done: false });
+    for (const [source, count] of this.droppedBySource) {
+      this.droppedBySource.delete(source);
+      return Promise.resolve({ value: { type: 'dropped', source, count }, done: false });
     }
     const item = this.queue.shift();
     if (item) return Promise.resolve({ value: item, done: false });
@@ -113,7 +123,7 @@ export class TailSubscription implements AsyncIterableIterator<TailItem> {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
-    this.droppedCount = 0;
+    this.droppedBySource.clear();
     const waiting = this.waiting;
     this.waiting = undefined;
     waiting?.({ value: undefined, done: true });

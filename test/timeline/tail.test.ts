@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventOutcome, SortDirection, type EventRecord } from '../../src/model/event.model.js';
 import type { EventSource, SourceSession } from '../../src/timeline/event-source.js';
 import { keysetWindow, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../src/timeline/stream.js';
-import { StreamPoller, SYSTEM_CLOCK, TailHub, type TailHubOptions, type TailItem, type TailSubscription } from '../../src/timeline/tail/index.js';
+import { StreamPoller, SYSTEM_CLOCK, TailHub, type TailDelivery, type TailFeed, type TailHubOptions, type TailItem, type TailSubscription } from '../../src/timeline/tail/index.js';
+import { CursorCodec } from '../../src/timeline/cursor.js';
+import { Timeline } from '../../src/timeline/timeline.js';
 import { UpstreamError } from '../../src/upstream/upstream.errors.js';
 
 /*
@@ -353,5 +355,93 @@ describe('StreamPoller', () => {
       expect(stream.opens).toBe(2);
       detach();
     }
+  });
+});
+
+describe('live tail after a cursor (Timeline.subscribeTail)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: T0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const timelineOf = () =>
+    new Timeline(new CursorCodec('a-secret-of-sixteen-chars'), {
+      adaptiveReads: false,
+      tail: { intervalMs: INTERVAL, lookbackMs: LOOKBACK, clock: { ...SYSTEM_CLOCK, random: () => 0.5 } },
+    });
+
+  /** The newest-first cursor of the newest event, as a client holding the first page of `events` has it. */
+  async function newestCursor(timeline: Timeline, sessions: SourceSession[]): Promise<string> {
+    const page = await timeline.page({ first: 1, order: SortDirection.DESC, filter: {} }, sessions, Date.now());
+    return page.edges[0]!.cursor;
+  }
+
+  async function take(feed: TailFeed, count: number): Promise<TailDelivery[]> {
+    const items: TailDelivery[] = [];
+    while (items.length < count) items.push((await feed.next()).value as TailDelivery);
+    return items;
+  }
+
+  it('loses nothing at the seam: a record stamped before "now" that lands after the replay read its time is sent by the live part, once', async () => {
+    const stream = new LogStream('a', 's');
+    const sessions = [new LogSource('a', [stream]).openSession()];
+    const timeline = timelineOf();
+    stream.add('seen', T0 - 3_000);
+    const cursor = await newestCursor(timeline, sessions);
+    stream.add('after-1', T0 - 2_000);
+    stream.add('after-2', T0 - 1_000);
+
+    const feed = await timeline.subscribeTail({ filter: {}, after: cursor }, sessions);
+    // The replay reads both, and is over; the live pollers have not polled yet.
+    const replayed = await take(feed, 2);
+    expect(replayed.map((item) => item.type === 'event' && [item.event.id, item.late])).toEqual([
+      ['after-1', false],
+      ['after-2', false],
+    ]);
+    // Lands now, stamped before the replay's end: only the live part can still send it.
+    stream.add('at-seam', T0 - 500);
+    const next = feed.next();
+    await advance(1);
+    expect((await next).value).toMatchObject({ type: 'event', event: { id: 'at-seam' } });
+
+    // Later polls read all of them again (they are in the lookback), and send none again.
+    stream.add('live', Date.now() + 10);
+    const after = feed.next();
+    await advance(3 * INTERVAL);
+    expect((await after).value).toMatchObject({ type: 'event', event: { id: 'live' }, late: false });
+    const extra = feed.next().then((result) => result.value as TailDelivery);
+    await advance(10 * INTERVAL);
+    await feed.return();
+    expect(await extra).toBeUndefined();
+  });
+
+  it('gives each event the cursor of the newest sent so far (not its own when it is older), which a new tail resumes from', async () => {
+    const stream = new LogStream('a', 's');
+    const sessions = [new LogSource('a', [stream]).openSession()];
+    const timeline = timelineOf();
+    stream.add('seen', T0 - 3_000);
+    const feed = await timeline.subscribeTail({ filter: {}, after: await newestCursor(timeline, sessions) }, sessions);
+    stream.add('newer', T0 - 1_000);
+    stream.add('older', T0 - 2_000);
+    expect((await take(feed, 2)).map((item) => item.type === 'event' && item.event.id)).toEqual(['older', 'newer']);
+    // Older than what was sent: its cursor is still that of 'newer'.
+    stream.add('behind', T0 - 1_500);
+    const next = feed.next();
+    await advance(1);
+    const behind = (await next).value as TailDelivery & { type: 'event' };
+    expect(behind.event.id).toBe('behind');
+    await feed.return();
+
+    stream.add('missed', T0 - 500);
+    const resumed = await timeline.subscribeTail({ filter: {}, after: behind.cursor }, sessions);
+    const first = resumed.next();
+    await advance(1);
+    expect((await first).value).toMatchObject({ type: 'event', event: { id: 'missed' } });
+    const more = resumed.next().then((result) => result.value as TailDelivery);
+    await advance(5 * INTERVAL);
+    await resumed.return();
+    expect(await more).toBeUndefined();
   });
 });

@@ -69,3 +69,13 @@ export async function openOfflinePage(browser: Browser, origin: string): Promise
   });
   return { context, page, offOrigin, problems };
 }
+
+// GraphiQL 3 edits with CodeMirror 5, which keeps its instance on the wrapper element; the
+// DOM only holds the visible lines, so read the text through the instance.
+export function editorText(page: Page, container: '.graphiql-query-editor' | '.graphiql-response') {
+  return page.evaluate((selector) => {
+    const wrapper = document.querySelector(`${selector} .CodeMirror`);
+    const editor = (wrapper as { CodeMirror?: { getValue(): string } } | null)?.CodeMirror;
+    return editor?.getValue();
+  }, container);
+}

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { generateApiKey, hashApiKey } from '../../src/server/auth/api-key.js';
 import { DEFAULT_GRAPHIQL_QUERY } from '../../src/server/graphiql/graphiql.route.js';
-import { launchChromium, openOfflinePage } from '../helpers/browser.js';
+import { editorText, launchChromium, openOfflinePage } from '../helpers/browser.js';
 import { startStack, type StackOptions } from '../helpers/stack.js';
 
 interface Target {
@@ -31,16 +31,6 @@ async function startTarget(server?: StackOptions<never>['server']): Promise<Targ
     },
     close: () => stack.close(),
   };
-}
-
-// GraphiQL 3 edits with CodeMirror 5, which keeps its instance on the wrapper element; the
-// DOM only holds the visible lines, so read the text through the instance.
-function editorText(page: Page, container: '.graphiql-query-editor' | '.graphiql-response') {
-  return page.evaluate((selector) => {
-    const wrapper = document.querySelector(`${selector} .CodeMirror`);
-    const editor = (wrapper as { CodeMirror?: { getValue(): string } } | null)?.CodeMirror;
-    return editor?.getValue();
-  }, container);
 }
 
 describe('GraphiQL in a browser with no network', () => {

@@ -7,6 +7,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { graphiqlContentSecurityPolicy } from '../../src/server/graphiql/graphiql.page.js';
 import {
   DEFAULT_GRAPHIQL_QUERY,
   graphiqlRouter,
@@ -49,6 +50,22 @@ async function startServer(mounting: Mounting, options: GraphiqlRouterOptions) {
   };
 }
 
+/** The page's policy for a request with this Host header (fetch would not send it as given). */
+function policyFor(origin: string, host: string): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(`${origin}/graphql`, { headers: { host, accept: BROWSER_ACCEPT }, setHost: false }, (response) => {
+      response.resume();
+      const policy = response.headers['content-security-policy'];
+      resolve(typeof policy === 'string' ? policy : null);
+    });
+    request.on('error', reject);
+  });
+}
+
+function directive(policy: string | null, name: string): string | undefined {
+  return policy?.split('; ').find((each) => each.startsWith(`${name} `));
+}
+
 function assetUrls(html: string): string[] {
   return [...html.matchAll(/<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
 }
@@ -86,6 +103,16 @@ describe.each(MOUNTINGS)('graphiqlRouter mounted %s', (mounting) => {
       endpoint: '/graphql',
       defaultQuery: DEFAULT_GRAPHIQL_QUERY,
     });
+  });
+
+  it("lets the page open a WebSocket to the Host it was asked for, and to no other", async () => {
+    const { host } = new URL(server.origin);
+    const policy = (await get('/graphql')).headers.get('content-security-policy');
+    expect(directive(policy, 'connect-src')).toBe(`connect-src 'self' ws://${host} wss://${host}`);
+    // By another name of the same listener, the policy follows the name the browser used.
+    expect(directive(await policyFor(server.origin, 'LocalHost:4000'), 'connect-src')).toBe(
+      "connect-src 'self' ws://localhost:4000 wss://localhost:4000",
+    );
   });
 
   it('names no other host, and serves each file it names, cached as immutable', async () => {
@@ -179,5 +206,38 @@ describe('graphiqlRouter options', () => {
 
   it('refuses a relative endpoint', () => {
     expect(() => graphiqlRouter({ endpoint: 'graphql' })).toThrow(/absolute path/);
+  });
+});
+
+describe('graphiqlContentSecurityPolicy', () => {
+  const connectSrc = (host: string | undefined) => directive(graphiqlContentSecurityPolicy(host), 'connect-src');
+
+  it.each([
+    ['127.0.0.1:4000', "connect-src 'self' ws://127.0.0.1:4000 wss://127.0.0.1:4000"],
+    ['EventGraph.Example.com', "connect-src 'self' ws://eventgraph.example.com wss://eventgraph.example.com"],
+  ])('names the ws: and wss: origins of Host %s', (host, expected) => {
+    expect(connectSrc(host)).toBe(expected);
+  });
+
+  // The Host header is the client's to write: what is not a plain host-source must not reach
+  // the policy, where a space adds a source, `;` a directive and `,` a policy.
+  it.each([
+    ['no Host', undefined],
+    ['an empty Host', ''],
+    ['a source list', 'a.example *'],
+    ['a directive', "a.example; script-src 'unsafe-inline'"],
+    ['a second policy', 'a.example, script-src *'],
+    ['a wildcard', '*'],
+    ['a scheme', 'ws://a.example'],
+    ['an IPv6 literal (no CSP syntax for it)', '[::1]:4000'],
+    ['userinfo', 'user@a.example'],
+    ['a path', 'a.example/x'],
+  ])("keeps to 'self' for %s", (_what, host) => {
+    const policy = graphiqlContentSecurityPolicy(host);
+    expect(directive(policy, 'connect-src')).toBe("connect-src 'self'");
+    expect(policy.split('; ').map((each) => each.split(' ')[0])).toEqual([
+      'default-src', 'script-src', 'style-src', 'font-src', 'img-src', 'connect-src',
+      'object-src', 'base-uri', 'form-action', 'frame-ancestors',
+    ]);
   });
 });

@@ -10,7 +10,18 @@
 export const GRAPHIQL_BOOT_SCRIPT = `(function () {
   'use strict';
   var config = JSON.parse(document.getElementById('graphiql-config').textContent);
-  var fetcher = GraphiQL.createFetcher({ url: new URL(config.endpoint, location.href).href });
+  var endpoint = new URL(config.endpoint, location.href);
+  // Subscriptions (eventTail) are served over graphql-ws on the endpoint's own host, port and
+  // path, so the socket's URL is the endpoint's with ws: for http: and wss: for https:. From
+  // location, not from the server: behind a proxy only the browser knows for sure the scheme
+  // and host it used.
+  // graphiql.min.js bundles the graphql-ws client that subscriptionUrl loads, so nothing more
+  // is fetched. The toolkit opens one client per subscription run and closes it when the run
+  // stops, with the headers editor's JSON as connectionParams: the key a visitor pastes there
+  // authenticates the socket as it does every POST.
+  var subscriptionUrl = new URL(endpoint.href);
+  subscriptionUrl.protocol = endpoint.protocol === 'https:' ? 'wss:' : 'ws:';
+  var fetcher = GraphiQL.createFetcher({ url: endpoint.href, subscriptionUrl: subscriptionUrl.href });
   var logo = React.createElement(GraphiQL.Logo, null, config.title);
   // The headers editor is where a visitor pastes their credentials; GraphiQL merges its
   // JSON into every request it sends, introspection included. When the endpoint needs

@@ -27,20 +27,49 @@ export interface GraphiqlPageOptions {
  *   react-remove-scroll, which injects a `<style>` element whose nonce the UMD bundle gives
  *   no way to set. Inline CSS still cannot reach another host: `@import` is held to
  *   style-src's 'self', `url()` to font-src and img-src.
- * - `connect-src 'self'`: operations and introspection go to this server only.
+ * - `connect-src`: operations and introspection go to this server only, and so do
+ *   subscriptions, over a WebSocket on the same host, port and path (see connectSources).
+ *
+ * `host` is the request's Host header: the host and port the browser asked for, which is
+ * what the page's WebSocket URL is derived from (graphiql.boot.ts) and what the server's
+ * WebSocket origin check compares the handshake's Origin with.
  */
-export const GRAPHIQL_CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "font-src 'self' data:",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'self'",
-].join('; ');
+export function graphiqlContentSecurityPolicy(host: string | undefined): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "font-src 'self' data:",
+    "img-src 'self' data:",
+    `connect-src ${connectSources(host).join(' ')}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+  ].join('; ');
+}
+
+// A Host that is a CSP3 host-source as it stands: DNS labels or an IPv4 address, and a port.
+// Nothing that could end the source list or the directive (space, `;`, `,`) gets through.
+// IPv6 literals are left out: host-source has no syntax for them ('[::1]' is not a host-char).
+const CSP_HOST = /^[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::[0-9]{1,5})?$/i;
+
+/**
+ * Why not `'self'` alone: CSP3 says 'self' also matches ws: and wss: on the page's host and
+ * port, and Chromium (since 70) and Firefox do that, but WebKit did not until 2022 (bug
+ * 235873): the Safari of that time refuses the socket. Why not a scheme-less `host:port`:
+ * CSP3 gives it the page's scheme, and its scheme-part match lets http: reach https: but
+ * not ws:, so it would not cover the socket either. Why both ws: and wss:: a TLS-terminating
+ * proxy makes the page https while the server sees http, and the older browsers that need
+ * the explicit source do not upgrade ws: to wss: either. Both name this one host only, so
+ * they allow nothing 'self' does not already mean in a CSP3 browser. A Host that cannot be
+ * written as a source leaves 'self' alone, which is enough for every current browser.
+ */
+function connectSources(host: string | undefined): string[] {
+  if (host === undefined || !CSP_HOST.test(host)) return ["'self'"];
+  const lower = host.toLowerCase();
+  return ["'self'", `ws://${lower}`, `wss://${lower}`];
+}
 
 /**
  * The headers editor's first content when the endpoint needs credentials: the header to

@@ -2,12 +2,16 @@ import express, { type NextFunction, type Request, type Response } from 'express
 
 import { resolveGraphiqlAssets, type GraphiqlAsset } from './graphiql.assets.js';
 import { DEFAULT_GRAPHIQL_QUERY } from './graphiql.default-query.js';
-import { GRAPHIQL_CONTENT_SECURITY_POLICY, renderGraphiqlPage } from './graphiql.page.js';
+import { graphiqlContentSecurityPolicy, renderGraphiqlPage } from './graphiql.page.js';
 
 export { DEFAULT_GRAPHIQL_QUERY };
 
 export interface GraphiqlRouterOptions {
-  /** Absolute path of the GraphQL endpoint, e.g. '/graphql'; GraphiQL is served on it. */
+  /**
+   * Absolute path of the GraphQL endpoint, e.g. '/graphql'; GraphiQL is served on it. The page
+   * runs subscriptions over graphql-ws on the same path (ws: or wss: of the page's own host),
+   * so that is where the WebSocket server must listen; queries never open a socket.
+   */
   readonly endpoint: string;
   /** The first tab's operation for a new visitor; defaults to DEFAULT_GRAPHIQL_QUERY. */
   readonly defaultQuery?: string;
@@ -70,10 +74,12 @@ export function graphiqlRouter(options: GraphiqlRouterOptions): express.Router {
   router.use((req, res, next) => {
     if (!isBrowserVisit(req, endpoint)) return next();
     res.set({
-      'Content-Security-Policy': GRAPHIQL_CONTENT_SECURITY_POLICY,
+      // Per request: connect-src names the Host the browser used, for the page's WebSocket.
+      'Content-Security-Policy': graphiqlContentSecurityPolicy(req.headers.host),
       // The page names versioned asset URLs, so it must be revalidated after an upgrade.
       'Cache-Control': 'no-cache',
-      // The same URL answers JSON to GraphQL clients.
+      // The same URL answers JSON to GraphQL clients. (The policy names the Host, which a
+      // cache already keys on as part of the URL: no Vary: Host.)
       Vary: 'Accept',
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventOutcome, SortDirection, type EventRecord } from '../../src/model/event.model.js';
 import type { EventSource, SourceSession } from '../../src/timeline/event-source.js';
 import { keysetWindow, type Stream, type StreamPlan, type StreamQuery, type StreamReader } from '../../src/timeline/stream.js';
-import { StreamPoller, SYSTEM_CLOCK, TailHub, type TailDelivery, type TailFeed, type TailHubOptions, type TailItem, type TailSubscription } from '../../src/timeline/tail/index.js';
+import { RELIST_MS, StreamPoller, SYSTEM_CLOCK, TailHub, type TailDelivery, type TailFeed, type TailHubOptions, type TailItem, type TailSubscription } from '../../src/timeline/tail/index.js';
 import { CursorCodec } from '../../src/timeline/cursor.js';
 import { Timeline } from '../../src/timeline/timeline.js';
 import { UpstreamError } from '../../src/upstream/upstream.errors.js';
@@ -72,13 +72,24 @@ class LogSource implements EventSource {
   readonly kind = 'MEMORY';
   readonly vendor = 'MEMORY';
   readonly endpoint = 'memory:';
+  /** While set, listing the streams fails. */
+  listingFails = false;
+  listings = 0;
   constructor(
     readonly name: string,
     readonly streams: Stream[],
   ) {}
 
   openSession(): SourceSession {
-    return { source: this, streams: async () => this.streams, findEvent: async () => null };
+    return {
+      source: this,
+      streams: async () => {
+        this.listings += 1;
+        if (this.listingFails) throw new UpstreamError({ code: 'UPSTREAM_AUTH_FAILED', source: this.name, status: 401, message: `${this.name} refused the listing` });
+        return [...this.streams];
+      },
+      findEvent: async () => null,
+    };
   }
 }
 
@@ -224,25 +235,77 @@ describe('live tail', () => {
     hub.close();
   });
 
+  it('tells a source once, however many of its streams fail, and OK once all of them read again', async () => {
+    const streams = [new LogStream('a', 's1'), new LogStream('a', 's2'), new LogStream('a', 's3')];
+    const hub = hubOf();
+    const items = collect(await hub.subscribe({ sessions: [new LogSource('a', streams).openSession()], filter: {} }));
+    await advance(1);
+    for (const stream of streams) stream.failing = true;
+    await advance(2 * INTERVAL);
+    streams[0]!.failing = false;
+    await advance(2 * INTERVAL);
+    expect(notices(items).map((item) => item.type === 'notice' && item.status)).toEqual(['FAILED']);
+    for (const stream of streams) stream.failing = false;
+    await advance(INTERVAL);
+    expect(notices(items).map((item) => item.type === 'notice' && item.status)).toEqual(['FAILED', 'OK']);
+    hub.close();
+  });
+
+  it('lists a source again while its listing fails, and tails it once it is back; a stream created later joins', async () => {
+    const first = new LogStream('a', 's1');
+    const source = new LogSource('a', [first]);
+    source.listingFails = true;
+    const hub = hubOf();
+    const items = collect(await hub.subscribe({ sessions: [source.openSession()], filter: {} }));
+    await advance(1);
+    expect(notices(items)).toEqual([expect.objectContaining({ source: 'a', status: 'FAILED' })]);
+    await advance(3 * INTERVAL);
+    // Retried at the interval, and told once.
+    expect(source.listings).toBeGreaterThanOrEqual(3);
+    expect(notices(items)).toHaveLength(1);
+
+    source.listingFails = false;
+    await advance(INTERVAL + 1);
+    expect(notices(items).map((item) => item.type === 'notice' && item.status)).toEqual(['FAILED', 'OK']);
+    first.add('one', Date.now());
+    await advance(INTERVAL);
+    expect(eventIds(items)).toEqual(['one']);
+
+    // A stream created since is found at the next listing, and tailed from then on.
+    const second = new LogStream('a', 's2');
+    source.streams.push(second);
+    await advance(RELIST_MS);
+    second.add('two', Date.now());
+    await advance(2 * INTERVAL);
+    expect(eventIds(items)).toEqual(['one', 'two']);
+    expect(hub.stats().pollers).toBe(2);
+    hub.close();
+  });
+
   it('drops the oldest items for a slow consumer, says how many, then goes on from the newest; the buffer stays bounded', async () => {
-    const stream = new LogStream('a', 's', 100);
+    const stream = new LogStream('a', 's', 2000);
     const hub = hubOf({ maxBuffered: 10 });
     const subscription = await hub.subscribe({ sessions: [new LogSource('a', [stream]).openSession()], filter: {} });
     let mostBuffered = 0;
-    const push = subscription.push.bind(subscription);
-    subscription.push = (item) => {
-      push(item);
+    const pushAll = subscription.pushAll.bind(subscription);
+    subscription.pushAll = (items) => {
+      pushAll(items);
       mostBuffered = Math.max(mostBuffered, subscription.buffered);
     };
     await advance(1);
 
+    // A consumer that had read everything takes a whole poll, even past the bound...
     const start = Date.now();
-    const appended = Array.from({ length: 1000 }, (_, i) => stream.add(`e${String(i).padStart(4, '0')}`, start + i - 999));
+    for (let i = 0; i < 20; i++) stream.add(`a${String(i).padStart(4, '0')}`, start + i - 19);
+    await advance(INTERVAL);
+    expect(subscription.buffered).toBe(20);
+    // ...but one still behind at the next poll keeps only the newest.
+    const appended = Array.from({ length: 1000 }, (_, i) => stream.add(`e${String(i).padStart(4, '0')}`, Date.now() + i - 999));
     await advance(INTERVAL);
 
-    expect(mostBuffered).toBe(10);
+    expect(mostBuffered).toBe(20);
     expect(subscription.buffered).toBe(10);
-    expect((await subscription.next()).value).toEqual({ type: 'dropped', source: 'a', count: 990 });
+    expect((await subscription.next()).value).toEqual({ type: 'dropped', source: 'a', count: 1010 });
     const rest: string[] = [];
     for (let i = 0; i < 10; i++) {
       const item = (await subscription.next()).value as TailItem;
@@ -251,6 +314,7 @@ describe('live tail', () => {
     expect(rest).toEqual(appended.slice(-10).map((event) => event.id));
     expect(subscription.buffered).toBe(0);
     expect(subscription.dropped).toBe(0);
+    expect(hub.stats()).toMatchObject({ subscriptions: 1, pollers: 1, buffered: 0, droppedTotal: 1010 });
     hub.close();
   });
 
@@ -324,7 +388,7 @@ describe('StreamPoller', () => {
     const stream = new LogStream('a', 's');
     const poller = new StreamPoller({ stream, plan: stream.plan({}), filter: {}, intervalMs: INTERVAL, lookbackMs: LOOKBACK, clock: { ...SYSTEM_CLOCK, random: () => 0.5 } });
     const delivered: string[] = [];
-    const detach = poller.attach({ event: (event) => delivered.push(event.id), status: () => {} });
+    const detach = poller.attach({ events: (batch) => delivered.push(...batch.map(({ event }) => event.id)), status: () => {} });
     await advance(1);
     // Ten events per interval for a minute: 600 delivered, about a lookback's worth remembered.
     for (let tick = 0; tick < 60; tick++) {
@@ -346,7 +410,7 @@ describe('StreamPoller', () => {
     ] as const) {
       const stream = new LogStream('a', 's');
       const poller = new StreamPoller({ stream, plan: stream.plan({}), filter: {}, intervalMs: INTERVAL, lookbackMs: LOOKBACK, clock: { ...SYSTEM_CLOCK, random: () => random } });
-      const detach = poller.attach({ event: () => {}, status: () => {} });
+      const detach = poller.attach({ events: () => {}, status: () => {} });
       await advance(1);
       expect(stream.opens).toBe(1);
       await advance(wait - 2);

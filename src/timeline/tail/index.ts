@@ -12,3 +12,4 @@ export {
 export { DEFAULT_MAX_BUFFERED, TailSubscription, type TailDroppedItem, type TailEventItem, type TailItem, type TailNoticeItem } from './tail-subscription.js';
 export { TailFeed, type ReplayItem, type TailDelivery } from './tail-feed.js';
 export { openTail, type TailOpenRequest } from './tail-open.js';
+export { RELIST_MS, SourceTail, type SourceTailHost } from './tail-source.js';

@@ -1,11 +1,10 @@
-import { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
-import { UpstreamError } from '../../upstream/upstream.errors.js';
-import { canonicalFilter, definedFilter, matchesFilter, type EventFilter } from '../event-filter.js';
+import { canonicalFilter, definedFilter, type EventFilter } from '../event-filter.js';
 import type { SourceSession } from '../event-source.js';
 import { isSelected } from '../page-plan.js';
 import type { Stream } from '../stream.js';
 import { SYSTEM_CLOCK, type TailClock } from './tail-clock.js';
 import { DEFAULT_INTERVAL_MS, DEFAULT_LOOKBACK_MS, StreamPoller, withoutWindow, type PollerListener } from './tail-poller.js';
+import { SourceTail, type SourceTailHost } from './tail-source.js';
 import { DEFAULT_MAX_BUFFERED, TailSubscription } from './tail-subscription.js';
 
 export interface TailHubOptions {
@@ -89,68 +88,64 @@ export class TailHub {
   }
 
   /**
-   * Lists and plans the subscriber's streams, and attaches it to their pollers. A source
-   * whose listing fails is told in a FAILED notice, and the others are tailed.
+   * Tails each selected source of the subscriber (SourceTail: its streams listed and
+   * planned, attached to the shared pollers, listed again now and then). Resolves once every
+   * source was listed a first time: a source whose listing fails is told in a FAILED notice,
+   * the others are tailed, and it joins when a later listing succeeds.
    */
   async subscribe(request: TailRequest): Promise<TailSubscription> {
     const filter = withoutWindow(definedFilter(request.filter));
     const startAt = request.since ?? this.clock.now();
-    const detaches: (() => void)[] = [];
+    const sources: SourceTail[] = [];
     const subscription = new TailSubscription(
       this.maxBuffered,
       () => {
         this.subscriptions.delete(subscription);
-        detaches.splice(0).forEach((detach) => detach());
+        sources.splice(0).forEach((source) => source.close());
       },
       () => (this.droppedTotal += 1),
     );
     this.subscriptions.add(subscription);
-    const listener = listenerFor(subscription, filter);
-
-    const selected = request.sessions.filter((session) => isSelected(session.source, filter));
-    const listings = await Promise.all(selected.map((session) => this.listStreams(session, subscription)));
-    // The subscriber may have left while its streams were listed: then nothing is attached.
-    if (subscription.done) return subscription;
-    for (const stream of listings.flat()) {
-      const plan = stream.plan(filter);
-      if (plan.skip) continue;
-      const key = pollerKey(stream, filter);
-      let poller = this.pollers.get(key);
-      if (!poller) {
-        poller = new StreamPoller({ stream, plan, filter, startAt, intervalMs: this.sourceIntervalsMs.get(stream.sourceName) ?? this.intervalMs, lookbackMs: this.lookbackMs, clock: this.clock });
-        this.pollers.set(key, poller);
-      }
-      detaches.push(this.detachOf(key, poller, poller.attach(listener)));
+    const host: SourceTailHost = {
+      attach: (stream, listener) => this.attach(stream, filter, startAt, listener),
+      intervalMs: (sourceName) => this.intervalOf(sourceName),
+      clock: this.clock,
+    };
+    for (const session of request.sessions) {
+      if (isSelected(session.source, filter)) sources.push(new SourceTail(session, filter, subscription, host));
     }
+    await Promise.all(sources.map((source) => source.start()));
     return subscription;
   }
 
   /** Stops every poller and forgets them (shutdown). Subscriptions get no more items. */
   close(): void {
+    for (const subscription of [...this.subscriptions]) subscription.close();
     for (const poller of this.pollers.values()) poller.stop();
     this.pollers.clear();
-    this.subscriptions.clear();
   }
 
-  /** The session's streams, on a tally of their own (no page owns the listing). */
-  private async listStreams(session: SourceSession, subscription: TailSubscription): Promise<Stream[]> {
-    try {
-      return await session.streams(new UpstreamCallCounts());
-    } catch (error) {
-      const failure =
-        error instanceof UpstreamError
-          ? error
-          : new UpstreamError({ code: 'UPSTREAM_BAD_RESPONSE', source: session.source.name, message: `listing the streams failed: ${String(error)}`, cause: error });
-      subscription.push({ type: 'notice', source: session.source.name, status: 'FAILED', error: failure, dropped: 0, lagMs: 0 });
-      return [];
+  private intervalOf(sourceName: string): number {
+    return this.sourceIntervalsMs.get(sourceName) ?? this.intervalMs;
+  }
+
+  /**
+   * Attaches to the poller of the stream and filter, started if there is none. Detaching the
+   * last subscriber stops it, and the hub forgets it, so a later subscriber starts afresh.
+   */
+  private attach(stream: Stream, filter: EventFilter, startAt: number, listener: PollerListener): () => void {
+    const key = pollerKey(stream, filter);
+    let poller = this.pollers.get(key);
+    if (!poller) {
+      const plan = stream.plan(filter);
+      poller = new StreamPoller({ stream, plan, filter, startAt, intervalMs: this.intervalOf(stream.sourceName), lookbackMs: this.lookbackMs, clock: this.clock });
+      this.pollers.set(key, poller);
     }
-  }
-
-  /** Detaching the last subscriber stops the poller; the hub forgets it, so a later subscriber starts afresh. */
-  private detachOf(key: string, poller: StreamPoller, detach: () => void): () => void {
+    const detach = poller.attach(listener);
+    const attached = poller;
     return () => {
       detach();
-      if (poller.subscribers === 0 && this.pollers.get(key) === poller) this.pollers.delete(key);
+      if (attached.subscribers === 0 && this.pollers.get(key) === attached) this.pollers.delete(key);
     };
   }
 }
@@ -158,15 +153,4 @@ export class TailHub {
 /** One poller per stream and pushed-down filter; the canonical form makes equal filters equal. */
 function pollerKey(stream: Stream, filter: EventFilter): string {
   return JSON.stringify([stream.key, canonicalFilter(withoutWindow(filter))]);
-}
-
-/** What a poller hands one subscriber: its events checked against its own filter, then buffered. */
-function listenerFor(subscription: TailSubscription, filter: EventFilter): PollerListener {
-  return {
-    event: (event, late) => {
-      // The stream pushed down only part of the filter: the rest is applied here, as a page does.
-      if (matchesFilter(event, filter)) subscription.push({ type: 'event', event, late });
-    },
-    status: (notice) => subscription.push({ type: 'notice', ...notice, dropped: 0 }),
-  };
 }

@@ -2,6 +2,7 @@ import { SortDirection, type EventRecord } from '../../model/event.model.js';
 import { UpstreamCallCounts } from '../../upstream/upstream.calls.js';
 import { UpstreamError } from '../../upstream/upstream.errors.js';
 import type { EventFilter } from '../event-filter.js';
+import { compareEvents } from '../event-order.js';
 import type { Stream, StreamPlan } from '../stream.js';
 import { SYSTEM_CLOCK, type TailClock, type TailTimer } from './tail-clock.js';
 
@@ -12,10 +13,18 @@ export const JITTER = 0.1;
 
 /** What a poller tells the subscribers attached to it. */
 export interface PollerListener {
-  /** A new event of the stream; `late` when it appeared upstream after a poll had read past its time. */
-  event(event: EventRecord, late: boolean): void;
+  /**
+   * The new events of one poll, oldest first; `late` when one appeared upstream after a
+   * poll had read past its time.
+   */
+  events(batch: readonly PolledEvent[]): void;
   /** The stream's reads started failing (`error`), or work again (`error` undefined). */
   status(notice: PollerNotice): void;
+}
+
+export interface PolledEvent {
+  event: EventRecord;
+  late: boolean;
 }
 
 export interface PollerNotice {
@@ -193,11 +202,10 @@ export class StreamPoller {
 
   /** Oldest first, as a tail reads; late when a poll before had already read past its time. */
   private deliver(fresh: EventRecord[], previousUntil: number | undefined): void {
-    fresh.sort((a, b) => a.occurredAt - b.occurredAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const event of fresh) {
-      const late = previousUntil !== undefined && event.occurredAt < previousUntil;
-      for (const listener of [...this.listeners]) listener.event(event, late);
-    }
+    if (fresh.length === 0) return;
+    fresh.sort((a, b) => compareEvents(a, b, SortDirection.ASC));
+    const batch = fresh.map((event) => ({ event, late: previousUntil !== undefined && event.occurredAt < previousUntil }));
+    for (const listener of [...this.listeners]) listener.events(batch);
   }
 
   /** Ids older than the next window can never be read again: forgetting them bounds the map. */
@@ -237,15 +245,15 @@ export function withoutWindow(filter: EventFilter): EventFilter {
 }
 
 /**
- * Streams throw only UpstreamError; anything else is a bug in a stream, reported the same
- * way so that one broken stream cannot stop the tail of the others.
+ * Streams and listings throw only UpstreamError; anything else is a bug in a source, told
+ * the same way so that one broken stream cannot stop the tail of the others.
  */
-function asUpstreamError(error: unknown, source: string): UpstreamError {
+export function asUpstreamError(error: unknown, source: string, what = 'the stream failed'): UpstreamError {
   if (error instanceof UpstreamError) return error;
   return new UpstreamError({
     code: 'UPSTREAM_BAD_RESPONSE',
     source,
-    message: `the stream failed: ${error instanceof Error ? error.message : String(error)}`,
+    message: `${what}: ${error instanceof Error ? error.message : String(error)}`,
     cause: error,
   });
 }

@@ -17,8 +17,6 @@ export interface TailEventItem {
 export interface TailNoticeItem {
   type: 'notice';
   source: string;
-  /** The stream's key: a source may have several, and only one may fail. */
-  stream?: string;
   status: 'FAILED' | 'OK';
   error?: UpstreamError;
   dropped: 0;
@@ -60,7 +58,7 @@ export class TailSubscription implements AsyncIterableIterator<TailItem> {
     if (!Number.isInteger(maxBuffered) || maxBuffered < 1) throw new RangeError(`maxBuffered must be a positive integer, not ${maxBuffered}`);
   }
 
-  /** Items waiting for the consumer (never more than `maxBuffered`). */
+  /** Items waiting for the consumer: at most `maxBuffered`, or one poll's burst to a consumer that had caught up. */
   get buffered(): number {
     return this.queue.length;
   }
@@ -76,16 +74,32 @@ export class TailSubscription implements AsyncIterableIterator<TailItem> {
     return this.closed;
   }
 
-  /** From the pollers: hands the item to a waiting consumer, or buffers it. */
+  /** One item (a notice): to a waiting consumer, or into the buffer. */
   push(item: TailEventItem | TailNoticeItem): void {
-    if (this.closed) return;
+    this.pushAll([item]);
+  }
+
+  /**
+   * What one poll found, together. A consumer that had read everything when it comes gets
+   * all of it, however large a burst the poll found: only a consumer still behind from
+   * before loses items, down to `maxBuffered`. The items are the poll's own records, shared
+   * with every other subscriber, so a burst costs each buffer references only.
+   */
+  pushAll(items: readonly (TailEventItem | TailNoticeItem)[]): void {
+    if (this.closed || items.length === 0) return;
+    const bound = this.queue.length === 0 ? Math.max(this.maxBuffered, items.length) : this.maxBuffered;
+    for (const item of items) this.pushOne(item, bound);
+  }
+
+  private pushOne(item: TailEventItem | TailNoticeItem, bound: number): void {
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = undefined;
       resolve({ value: item, done: false });
       return;
     }
-    if (this.queue.length >= this.maxBuffered) {
+    // `while`: a burst taken whole may have left more than the bound in the queue.
+    while (this.queue.length >= bound) {
       const dropped = this.queue.shift()!;
       const source = dropped.type === 'event' ? dropped.event.sourceName : dropped.source;
       this.droppedBySource.set(source, (this.droppedBySource.get(source) ?? 0) + 1);

@@ -11,6 +11,17 @@ export class UpstreamCallCounts {
   private readonly counts = new Map<string, number>();
   private readonly servable = new Map<string, number>();
 
+  /**
+   * `fresh`: the reader must see the upstream as it is now (the live tail's polls, which ask
+   * the same thing at every interval): its calls are neither answered from the cross-request
+   * cache nor stored in it.
+   */
+  constructor(readonly options: { fresh?: boolean } = {}) {}
+
+  get fresh(): boolean {
+    return this.options.fresh === true;
+  }
+
   add(source: string): void {
     this.counts.set(source, (this.counts.get(source) ?? 0) + 1);
   }

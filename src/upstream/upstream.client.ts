@@ -346,7 +346,7 @@ export abstract class UpstreamClient {
    * by the cross-request cache while the answer is younger than `cacheTtlSeconds`, by an
    * identical call already on its way, and only then by the upstream. Only a validated
    * success is cached; a failure reaches every caller that shared the call, and the next
-   * request asks again.
+   * request asks again. A `fresh` tally's calls skip all of it and go to the upstream.
    */
   protected async requestWithResponse<T>(
     request: UpstreamRequest,
@@ -355,7 +355,7 @@ export abstract class UpstreamClient {
   ): Promise<UpstreamResponse<T>> {
     const scope = currentRequestScope();
     let response: UpstreamResponse<T>;
-    if (!this.isCacheable(request)) {
+    if (!this.isCacheable(request) || calls?.fresh) {
       response = (await this.send(request, schema, calls, scope)).response;
     } else {
       // The schema is part of the key: two callers validating one URL differently must not

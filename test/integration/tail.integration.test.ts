@@ -2,7 +2,7 @@ import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { generateApiKey, hashApiKey } from '../../src/server/auth/api-key.js';
-import { postGraphQL, startStack, type Stack } from '../helpers/stack.js';
+import { modelArtsSource, postGraphQL, startStack, type Stack } from '../helpers/stack.js';
 import { appendModelArts, eventsOf, sleep, TailCollector, tailClient, wsUrl } from '../helpers/tail-client.js';
 
 /*
@@ -92,6 +92,41 @@ async function expectNothingAfter(stack: Stack, cursor: string, prefix: string):
   expect(page.data!.events.edges.filter((edge) => edge.node.summary.includes(prefix))).toEqual([]);
 }
 
+describe('eventTail over a cached source', () => {
+  let stack: Stack;
+  let ws: Client;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      server: { tail: { intervalMs: INTERVAL } },
+      // As configured by default: CSMS answers serve identical requests for a minute.
+      sources: (emulators) => [modelArtsSource(emulators, { name: 'csms', kind: 'huawei-csms', endpoint: emulators.csms.url, cacheTtlSeconds: 60 })],
+    });
+    ws = tailClient(stack);
+  });
+
+  afterAll(async () => {
+    await ws?.dispose();
+    await stack?.close();
+  });
+
+  it('reads fresh at each poll a source whose answers are cached for a minute (CSMS): a record arrives within two intervals', async () => {
+    const csms = new TailCollector(ws, { filter: { sources: ['csms'] } });
+    await sleep(2 * INTERVAL);
+    const response = await fetch(`${stack.emulators.csms.url}/__emulator/records`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { event_name: 'rotation', trigger_event_type: 'SECRET_ROTATED', create_time: Date.now() + 50, secret_name: 'tail-csms-1', secret_type: 'COMMON', notification_target_name: 'oncall', notification_target_id: 'smn-1', notification_content: '{}', notification_status: 'SUCCESS' },
+      ]),
+    });
+    expect(response.status).toBe(201);
+    const [item] = await csms.waitFor('tail-csms-1', WITHIN);
+    expect(item).toMatchObject({ late: false, event: { source: { name: 'csms' } } });
+    csms.dispose();
+  });
+});
+
 describe('eventTail after a cursor: the replay, then live', () => {
   let stack: Stack;
   let ws: Client;
@@ -169,6 +204,13 @@ describe('eventTail after a cursor: the replay, then live', () => {
     await sleep(2 * INTERVAL * 1.1 + 200);
     expect(summaries(second, 'resume-[a-c]')).toEqual([...missed, ...live]);
     second.dispose();
+  });
+
+  it('refuses a filter naming a source that is not configured (BAD_USER_INPUT), as events does', async () => {
+    const tail = new TailCollector(ws, { filter: { sources: ['nowhere'] } });
+    const error = await tail.waitForError(2_000);
+    expect(JSON.stringify(error)).toContain('BAD_USER_INPUT');
+    expect(JSON.stringify(error)).toContain('unknown source');
   });
 
   it('refuses a cursor that is not one of this API (BAD_USER_INPUT), before any poll', async () => {

@@ -2,7 +2,7 @@ import { SortDirection } from '../../model/event.model.js';
 import { checkCursorClient, type CursorCodec, type CursorState } from '../cursor.js';
 import { definedFilter, type EventFilter } from '../event-filter.js';
 import type { SourceSession } from '../event-source.js';
-import { clientHashOf, isSelected, queryHashOf, sourcesHashOf, type TimelineRequest } from '../page-plan.js';
+import { checkFilter, clientHashOf, isSelected, queryHashOf, sourcesHashOf, type TimelineRequest } from '../page-plan.js';
 import type { TimelinePage } from '../page-report.js';
 import type { EventKey } from '../stream.js';
 import { TailFeed, type ReplayItem } from './tail-feed.js';
@@ -49,6 +49,8 @@ interface TailWalk {
  */
 export async function openTail(timeline: TailTimeline, request: TailOpenRequest, sessions: SourceSession[]): Promise<TailFeed> {
   const filter = withoutWindow(definedFilter(request.filter));
+  // As `events` does: an unknown source is the client's error, not a tail of nothing.
+  checkFilter(filter, sessions);
   const walk: TailWalk = {
     filter,
     query: queryHashOf(filter, SortDirection.ASC),

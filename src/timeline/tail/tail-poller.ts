@@ -179,7 +179,9 @@ export class StreamPoller {
       want: this.stream.maxPageSize,
       plan: this.plan,
       // A tally of its own: no page owns these calls; the upstream core still counts them.
-      calls: new UpstreamCallCounts(),
+      // Fresh: a poll asks what it asked an interval ago, and a cached answer would hide
+      // what landed since (for as long as the source's cacheTtlSeconds).
+      calls: new UpstreamCallCounts({ fresh: true }),
     });
     const fresh: EventRecord[] = [];
     let emptyInARow = 0;

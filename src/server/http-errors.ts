@@ -10,6 +10,8 @@ export const EdgeErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** Too many requests at once, or the identity provider's keys are out of reach (HTTP 503). */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** Every subscription connection (`server.tail.maxConnections`) is taken (HTTP 503). */
+  TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
   /** The sources are not set up yet (HTTP 503). */
   NOT_READY: 'NOT_READY',
   /** A body that is not a GraphQL request: malformed JSON, an unreadable body (HTTP 400). */

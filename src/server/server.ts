@@ -33,6 +33,8 @@ import { armorProtection, type ArmorLimits } from './plugins/armor.plugin.js';
 import { costLimitPlugin, type CostLimitOptions } from './plugins/cost-limit.plugin.js';
 import { partialErrorsPlugin } from './plugins/partial-errors.plugin.js';
 import { responseSizeLimit, type ResponseSizeOptions } from './plugins/response-size.plugin.js';
+import { sseSubscriptions } from './sse.js';
+import { ConnectionSlots, DEFAULT_MAX_TAIL_CONNECTIONS, type SubscriptionRuntime } from './subscription-operation.js';
 import { attachSubscriptions } from './subscriptions.js';
 
 export { ExposureError } from './exposure.js';
@@ -201,6 +203,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   await apollo.start();
 
+  // What both subscription transports check and run operations with, and their shared cap.
+  const subscriptionRuntime: SubscriptionRuntime = {
+    schema,
+    path: GRAPHQL_PATH,
+    timeline,
+    sources: () => sources,
+    snapshotStepMs: options.snapshotStepMs ?? DEFAULT_SNAPSHOT_STEP_MS,
+    requestTimeoutMs,
+    validationRules: armor.validationRules,
+    parseOptions: armor.parseOptions,
+  };
+  const slots = new ConnectionSlots(options.tail?.maxConnections ?? DEFAULT_MAX_TAIL_CONNECTIONS);
+
   const untilReady: RequestHandler = (_req, res, next) => {
     if (sources) next();
     else sendJsonError(res, 503, EdgeErrorCode.NOT_READY, 'eventgraph is starting', { 'Retry-After': '1' });
@@ -225,6 +240,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     requireJsonBody(),
     express.json({ limit: MAX_BODY_BYTES }),
     bodyErrors(),
+    // Subscriptions over SSE take the request here; anything else goes on to Apollo.
+    sseSubscriptions(subscriptionRuntime, slots),
     // After the body is in: a client that uploads slowly holds no slot while it does.
     concurrencyLimit({ maxConcurrentRequests: options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS, queueTimeoutMs }),
     // Like the upstream scope, the operation's span must be entered after the body parser.
@@ -251,19 +268,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.use(lastErrorHandler());
 
   // GraphQL over WebSocket (subscriptions: eventTail), on the same port and path.
-  const subscriptions = attachSubscriptions({
-    httpServer,
-    path: GRAPHQL_PATH,
-    schema,
-    authenticator,
-    timeline,
-    sources: () => sources,
-    snapshotStepMs: options.snapshotStepMs ?? DEFAULT_SNAPSHOT_STEP_MS,
-    requestTimeoutMs,
-    validationRules: armor.validationRules,
-    parseOptions: armor.parseOptions,
-    corsOrigins: options.corsOrigins ?? [],
-  });
+  const subscriptions = attachSubscriptions({ ...subscriptionRuntime, httpServer, authenticator, corsOrigins: options.corsOrigins ?? [], slots });
 
   await listen(httpServer, options.port, host);
   const { port } = httpServer.address() as AddressInfo;

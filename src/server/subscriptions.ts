@@ -1,47 +1,28 @@
 import type { IncomingHttpHeaders, Server } from 'node:http';
-import {
-  getOperationAST,
-  GraphQLError,
-  parse,
-  specifiedRules,
-  validate,
-  type DocumentNode,
-  type GraphQLFormattedError,
-  type GraphQLSchema,
-  type ParseOptions,
-  type ValidationRule,
-} from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { RequestContext } from '../graphql/context.js';
-import { formatError } from '../graphql/errors.js';
 import type { Principal } from '../graphql/principal.js';
-import type { EventSource } from '../timeline/event-source.js';
-import type { Timeline } from '../timeline/timeline.js';
 import type { Authenticator } from './auth/authenticate.js';
 import { normaliseOrigin } from './cors.js';
+import { checkSubscription, formattedError, subscriptionContext, type ConnectionSlots, type SubscriptionRuntime } from './subscription-operation.js';
 
-/** What 1013 "Try Again Later" says in WebSocket close codes: not ready, or a verifier too busy. */
+/** What 1013 "Try Again Later" says in WebSocket close codes: not ready, too many connections, or a verifier too busy. */
 const TRY_AGAIN_LATER = 1013;
+/**
+ * How long `dispose()` waits for a connection to close politely. A client that stopped
+ * reading never answers the close handshake, and ws would wait 30 s for it.
+ */
+const CLOSE_GRACE_MS = 1_000;
 
-export interface SubscriptionServerOptions {
+export interface SubscriptionServerOptions extends SubscriptionRuntime {
   httpServer: Server;
-  path: string;
-  /** The schema Apollo serves: the same object, so both transports answer the same contract. */
-  schema: GraphQLSchema;
   /** The HTTP edge's authenticator: a connection presents the same credentials, in `connectionParams`. */
   authenticator: Authenticator;
-  timeline: Timeline;
-  /** The configured sources; undefined until the server is ready (then connections are refused). */
-  sources(): readonly EventSource[] | undefined;
-  snapshotStepMs: number;
-  requestTimeoutMs: number;
-  /** The shape limits of the HTTP transport (armor: depth, aliases, directives) and its token limit. */
-  validationRules: readonly ValidationRule[];
-  parseOptions: ParseOptions;
   /** `server.corsOrigins`: the browser origins besides the server's own that may open a connection. */
   corsOrigins: readonly string[];
+  /** Shared with the SSE transport. */
+  slots: ConnectionSlots;
 }
 
 export interface SubscriptionServer {
@@ -70,6 +51,12 @@ export function attachSubscriptions(options: SubscriptionServerOptions): Subscri
       else done(false, 403, 'this origin may not call eventgraph from a browser (see server.corsOrigins)');
     },
   });
+  // Counted once open: a handshake that fails never held a slot.
+  wsServer.on('connection', (socket) => {
+    const release = options.slots.take();
+    if (!release) socket.close(TRY_AGAIN_LATER, closeReason(options.slots.refusal()));
+    else socket.once('close', release);
+  });
   const principals = new WeakMap<object, Principal>();
   const disposable = useServer<Record<string, unknown> | undefined>(
     {
@@ -90,45 +77,27 @@ export function attachSubscriptions(options: SubscriptionServerOptions): Subscri
         socket.close(outcome.status === 401 ? CloseCode.Unauthorized : TRY_AGAIN_LATER, closeReason(outcome.message));
         return false;
       },
-      // Subscriptions only, under the HTTP transport's shape limits. Queries are served by POST
-      // /graphql alone, where the concurrency limit, the cost limit, the deadline and the
-      // response cap apply; none of those is wired here.
       onSubscribe(_ctx, _id, payload) {
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, options.parseOptions);
-        } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
-        }
-        const errors = validate(options.schema, document, [...specifiedRules, ...options.validationRules]);
-        if (errors.length > 0) return errors;
-        const operation = getOperationAST(document, payload.operationName);
-        if (!operation) return [new GraphQLError('Unable to identify the operation: name it in operationName', { extensions: { code: 'BAD_REQUEST' } })];
-        if (operation.operation !== 'subscription') {
-          return [new GraphQLError(`only subscriptions are served over WebSocket; send a ${operation.operation} to POST ${options.path}`, { extensions: { code: 'BAD_REQUEST' } })];
-        }
-        return { schema: options.schema, document, operationName: payload.operationName, variableValues: payload.variables };
+        const checked = checkSubscription(options, payload, 'WebSocket');
+        return 'document' in checked ? { schema: options.schema, ...checked } : [...checked];
       },
       context(ctx) {
         const principal = principals.get(ctx);
         if (!principal) throw new Error('no principal: the connection was not authenticated');
-        return new RequestContext({
-          sources: options.sources()!,
-          timeline: options.timeline,
-          snapshotStepMs: options.snapshotStepMs,
-          principal,
-          requestTimeoutMs: options.requestTimeoutMs,
-        });
+        return subscriptionContext(options, principal);
       },
       // The errors clients see are those of the HTTP transport (codes from the layers below).
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map(formatted) } : undefined),
-      onError: (_ctx, _id, _payload, errors) => errors.map(formatted),
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map(formattedError) } : undefined),
+      onError: (_ctx, _id, _payload, errors) => errors.map(formattedError),
     },
     wsServer,
   );
   return {
     async dispose() {
-      await disposable.dispose();
+      const closing = disposable.dispose();
+      const stragglers = setTimeout(() => wsServer.clients.forEach((socket) => socket.terminate()), CLOSE_GRACE_MS);
+      await closing;
+      clearTimeout(stragglers);
     },
   };
 }
@@ -160,8 +129,4 @@ function sameHost(origin: string, host: string | undefined): boolean {
 function closeReason(message: string): string {
   const bytes = Buffer.from(message);
   return bytes.length <= 123 ? message : `${bytes.subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '')}...`;
-}
-
-function formatted(error: GraphQLError): GraphQLFormattedError {
-  return formatError(error.toJSON(), error);
 }

@@ -38,6 +38,8 @@ const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
  */
 /** What the live tail holds at a scrape (the timeline's TailHub.stats(), read through the server). */
 export interface TailStats {
+  /** Subscription connections open, WebSocket and SSE. */
+  connections: number;
   subscriptions: number;
   pollers: number;
   buffered: number;
@@ -126,6 +128,7 @@ export class Metrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     // The tail's gauges are read from the hub when scraped: nothing to keep in step.
+    this.tailGauge('eventgraph_tail_connections', 'Subscription connections open, WebSocket and SSE together (at most server.tail.maxConnections).', (stats) => stats.connections);
     this.tailGauge('eventgraph_tail_subscriptions', 'Live-tail subscriptions open (eventTail), over WebSocket and SSE.', (stats) => stats.subscriptions);
     this.tailGauge('eventgraph_tail_pollers', 'Live-tail pollers running: one per stream and filter, shared by every subscriber of the pair.', (stats) => stats.pollers);
     this.tailGauge(

@@ -168,7 +168,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const app = express();
   const httpServer = createServer(app);
   const timeline = new Timeline(new CursorCodec(options.cursorSecret), { adaptiveReads: options.adaptiveReads ?? true, tail: options.tail });
-  metrics?.watchTail(() => timeline.tail.stats());
   let sources: readonly EventSource[] | undefined;
 
   const limits = options.limits ?? DEFAULT_LIMITS;
@@ -215,6 +214,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     parseOptions: armor.parseOptions,
   };
   const slots = new ConnectionSlots(options.tail?.maxConnections ?? DEFAULT_MAX_TAIL_CONNECTIONS);
+  metrics?.watchTail(() => ({ ...timeline.tail.stats(), connections: slots.count }));
 
   const untilReady: RequestHandler = (_req, res, next) => {
     if (sources) next();

@@ -156,6 +156,7 @@ describe('100 subscribers of one filter', () => {
     expect(many.metricEventCalls).toBeLessThanOrEqual(one.metricEventCalls + 2 * services.length);
     const gauges = await scrape(stack.server.metricsUrl!);
     expect(valueOf(gauges, 'eventgraph_tail_subscriptions')).toBe(100);
+    expect(valueOf(gauges, 'eventgraph_tail_connections')).toBe(4);
     expect(valueOf(gauges, 'eventgraph_tail_pollers')).toBe(services.length);
 
     // Each one gets a record appended now, once.

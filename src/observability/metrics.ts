@@ -37,7 +37,7 @@ const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
  * the upstream events of its own sources (`observeUpstream`), and each finished request.
  */
 /** What the live tail holds at a scrape (the timeline's TailHub.stats(), read through the server). */
-export interface TailStats {
+export interface TailGauges {
   /** Subscription connections open, WebSocket and SSE. */
   connections: number;
   subscriptions: number;
@@ -113,7 +113,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  private tailStats: (() => TailStats) | undefined;
+  private tailStats: (() => TailGauges) | undefined;
   private tailDroppedSeen = 0;
   private readonly tailDropped = new Counter({
     name: 'eventgraph_tail_dropped_items_total',
@@ -140,11 +140,11 @@ export class Metrics {
   }
 
   /** Where the tail's gauges and dropped count are read from, at each scrape. */
-  watchTail(stats: () => TailStats): void {
+  watchTail(stats: () => TailGauges): void {
     this.tailStats = stats;
   }
 
-  private tailGauge(name: string, help: string, read: (stats: TailStats) => number): void {
+  private tailGauge(name: string, help: string, read: (stats: TailGauges) => number): void {
     const metrics = this;
     new Gauge({
       name,

@@ -8,7 +8,7 @@ import type { Response } from 'express';
 export const EdgeErrorCode = {
   /** No credentials, or ones that are not accepted (HTTP 401). */
   UNAUTHENTICATED: 'UNAUTHENTICATED',
-  /** Too many requests at once, or the identity provider's keys are out of reach (HTTP 503). */
+  /** Too many requests at once, the identity provider's keys out of reach, or a stream asked for while the server stops (HTTP 503). */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   /** Every subscription connection (`server.tail.maxConnections`) is taken (HTTP 503). */
   TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',

@@ -7,6 +7,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type RequestHandler } from 'express';
 import { DEFAULT_REQUEST_TIMEOUT_MS, RequestContext } from '../graphql/context.js';
 import { formatError } from '../graphql/errors.js';
+import { buildEventgraphSubgraphSchema } from '../graphql/federation/subgraph-schema.js';
 import { buildEventgraphSchema } from '../graphql/schema.js';
 import type { EventSource } from '../timeline/event-source.js';
 import { CursorCodec } from '../timeline/cursor.js';
@@ -85,6 +86,8 @@ export interface ServerOptions {
   tracing?: boolean;
   /** The live tail (`eventTail`): `server.tail` in the configuration; TailHub's and the transports' defaults when absent. */
   tail?: TailServerOptions;
+  /** See `server.federation`: the schema as an Apollo Federation 2 subgraph; the standalone one unless true. */
+  federation?: boolean;
 }
 
 export interface TailServerOptions {
@@ -173,7 +176,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const limits = options.limits ?? DEFAULT_LIMITS;
   const armor = armorProtection(limits);
   const responseSize = responseSizeLimit(limits);
-  const schema = await buildEventgraphSchema(options.vendors);
+  // One schema for every transport: the subscriptions run on the subgraph's too.
+  const schema = options.federation ? await buildEventgraphSubgraphSchema(options.vendors) : await buildEventgraphSchema(options.vendors);
   const apollo = new ApolloServer<RequestContext>({
     schema,
     validationRules: armor.validationRules,
@@ -215,6 +219,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   const slots = new ConnectionSlots(options.tail?.maxConnections ?? DEFAULT_MAX_TAIL_CONNECTIONS);
   metrics?.watchTail(() => ({ ...timeline.tail.stats(), connections: slots.count }));
+  const sse = sseSubscriptions(subscriptionRuntime, slots);
 
   const untilReady: RequestHandler = (_req, res, next) => {
     if (sources) next();
@@ -241,7 +246,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     express.json({ limit: MAX_BODY_BYTES }),
     bodyErrors(),
     // Subscriptions over SSE take the request here; anything else goes on to Apollo.
-    sseSubscriptions(subscriptionRuntime, slots),
+    sse.handler,
     // After the body is in: a client that uploads slowly holds no slot while it does.
     concurrencyLimit({ maxConcurrentRequests: options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS, queueTimeoutMs }),
     // Like the upstream scope, the operation's span must be entered after the body parser.
@@ -288,6 +293,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // subscriptions leave the tail; then whatever poller is left stops.
       await subscriptions.dispose();
       timeline.tail.close();
+      // The tail's close completed the SSE streams; one whose client stopped reading would
+      // hold Apollo's drain below until its deadline.
+      await sse.dispose();
       await apollo.stop();
       await metricsEndpoint?.close();
       stopObservingUpstream();

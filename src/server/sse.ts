@@ -1,9 +1,20 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import type { OperationContext } from 'graphql-sse';
 import { createHandler } from 'graphql-sse/lib/use/express';
 import { principalOf } from './auth/authenticate.js';
 import { EdgeErrorCode, sendJsonError } from './http-errors.js';
-import { checkSubscription, reformattedError, subscriptionContext, type ConnectionSlots, type SubscriptionRuntime } from './subscription-operation.js';
+import { checkSubscription, CLOSE_GRACE_MS, reformattedError, subscriptionContext, type ConnectionSlots, type SubscriptionRuntime } from './subscription-operation.js';
+
+/** The SSE transport: its middleware, and its part of `stop()`. */
+export interface SseSubscriptions {
+  handler: RequestHandler;
+  /**
+   * Refuses new streams, waits for the open ones to end (the tail's close completes them),
+   * and cuts those still open after a second: a client that stopped reading never lets a
+   * stream's last write finish, and would hold the HTTP server's drain until its deadline.
+   */
+  dispose(): Promise<void>;
+}
 
 /**
  * GraphQL over Server-Sent Events (graphql-sse, its "distinct connections" mode) on the
@@ -16,8 +27,8 @@ import { checkSubscription, reformattedError, subscriptionContext, type Connecti
  * meant for queries all that time. The connection cap bounds streams instead. Any other
  * request goes on to Apollo.
  */
-export function sseSubscriptions(runtime: SubscriptionRuntime, slots: ConnectionSlots): RequestHandler {
-  const handler = createHandler<OperationContext>({
+export function sseSubscriptions(runtime: SubscriptionRuntime, slots: ConnectionSlots): SseSubscriptions {
+  const graphqlSse = createHandler<OperationContext>({
     schema: runtime.schema,
     // `onSubscribe` validated already, under the armor limits: not twice.
     validate: () => [],
@@ -34,15 +45,33 @@ export function sseSubscriptions(runtime: SubscriptionRuntime, slots: Connection
     // The errors clients see are those of the HTTP transport (codes from the layers below).
     onNext: (_ctx, _req, result) => ('errors' in result && result.errors ? { ...result, errors: result.errors.map(reformattedError) } : undefined),
   });
-  return (req, res, next) => {
+  const open = new Set<Response>();
+  let stopping = false;
+  const handler: RequestHandler = (req, res, next) => {
     if (!acceptsEventStream(req.headers.accept)) return next();
+    if (stopping) {
+      sendJsonError(res, 503, EdgeErrorCode.SERVICE_UNAVAILABLE, 'eventgraph is stopping', { 'Retry-After': '1' });
+      return;
+    }
     const release = slots.take();
     if (!release) {
       sendJsonError(res, 503, EdgeErrorCode.TOO_MANY_CONNECTIONS, slots.refusal(), { 'Retry-After': '5' });
       return;
     }
-    res.once('close', release);
-    handler(req, res).catch(next);
+    open.add(res);
+    res.once('close', () => (open.delete(res), release()));
+    // A write cut short by the client leaving (or by dispose) is no error of the server's.
+    graphqlSse(req, res).catch((error) => (res.destroyed ? undefined : next(error)));
+  };
+  return {
+    handler,
+    async dispose() {
+      stopping = true;
+      const closed = Promise.all([...open].map((res) => new Promise((resolve) => res.once('close', resolve))));
+      const stragglers = setTimeout(() => open.forEach((res) => res.destroy()), CLOSE_GRACE_MS);
+      await closed;
+      clearTimeout(stragglers);
+    },
   };
 }
 

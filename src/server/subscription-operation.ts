@@ -132,3 +132,10 @@ export class ConnectionSlots {
 }
 
 export const DEFAULT_MAX_TAIL_CONNECTIONS = 1_000;
+
+/**
+ * How long `stop()` lets a subscription connection end politely before cutting it. A client
+ * that stopped reading never lets it end: ws would wait 30 s for its close handshake, and
+ * Apollo's drain (by default 19 s) for an SSE stream's last write.
+ */
+export const CLOSE_GRACE_MS = 1_000;

@@ -5,15 +5,10 @@ import { WebSocketServer } from 'ws';
 import type { Principal } from '../graphql/principal.js';
 import type { Authenticator } from './auth/authenticate.js';
 import { normaliseOrigin } from './cors.js';
-import { checkSubscription, formattedError, subscriptionContext, type ConnectionSlots, type SubscriptionRuntime } from './subscription-operation.js';
+import { checkSubscription, CLOSE_GRACE_MS, formattedError, subscriptionContext, type ConnectionSlots, type SubscriptionRuntime } from './subscription-operation.js';
 
 /** What 1013 "Try Again Later" says in WebSocket close codes: not ready, too many connections, or a verifier too busy. */
 const TRY_AGAIN_LATER = 1013;
-/**
- * How long `dispose()` waits for a connection to close politely. A client that stopped
- * reading never answers the close handshake, and ws would wait 30 s for it.
- */
-const CLOSE_GRACE_MS = 1_000;
 
 export interface SubscriptionServerOptions extends SubscriptionRuntime {
   httpServer: Server;

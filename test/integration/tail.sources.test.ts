@@ -79,7 +79,9 @@ describe('eventTail when a source fails', () => {
 
     // The first poll of every stream of the others, which delivers nothing that was there before.
     await sleep(2 * INTERVAL);
-    const at = Date.now() + 50;
+    // An interval ahead: both appends land before any poll reads past the stamp, even on a
+    // busy machine (a poll that read past it before the record came would rightly say late).
+    const at = Date.now() + INTERVAL;
     await appendModelArts(stack.emulators, defaultServices(stack.emulators)[0]!, [{ at, info: 'tail-healthy-1' }]);
     await appendModelArts(faulty, defaultServices(faulty)[0]!, [{ at, info: 'tail-faulty-1' }]);
     for (const [text, source] of [['tail-healthy-1', 'tail-healthy'], ['tail-faulty-1', 'tail-faulty']] as const) {
@@ -105,7 +107,7 @@ describe('eventTail when a source fails', () => {
     expect(first!.lagMs).toBeLessThan(5_000);
 
     // Meanwhile: a record of the healthy source arrives; one of the failing source waits upstream.
-    const at = Date.now() + 50;
+    const at = Date.now() + INTERVAL;
     await appendModelArts(stack.emulators, defaultServices(stack.emulators)[1]!, [{ at, info: 'tail-healthy-2' }]);
     await appendModelArts(faulty, defaultServices(faulty)[1]!, [{ at, info: 'tail-faulty-2' }]);
     const [healthy] = await waitUntil(() => (eventsWith(tail.items, 'tail-healthy-2').length > 0 ? eventsWith(tail.items, 'tail-healthy-2') : undefined), WITHIN, () => '"tail-healthy-2" did not arrive while the other source failed');

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
           maxConcurrentRequests: serverSection.maxConcurrentRequests,
           queueTimeoutMs: serverSection.queueTimeoutMs,
           corsOrigins: serverSection.corsOrigins,
+          federation: serverSection.federation,
           tail: { ...serverSection.tail, sourceIntervalsMs: sourceTailIntervals(fileConfig!.sources) },
         }
       : {}),

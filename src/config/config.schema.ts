@@ -73,6 +73,12 @@ const serverSchema = z
     corsOrigins: z.array(z.url({ protocol: /^https?$/, error: 'must be an origin such as https://grafana.example.com' })).default(() => []),
     /** What the JSON log on stdout carries; the LOG_LEVEL environment variable, when set, wins. */
     logLevel: z.enum(LOG_LEVELS).default('info'),
+    /**
+     * Serve the API as an Apollo Federation 2 subgraph (docs/federation.md): the same schema
+     * with `@key` entities, `_service` and `_entities`, for a router to compose. Off, the
+     * schema has none of them: a client that talks to eventgraph directly needs none.
+     */
+    federation: z.boolean().default(false),
     tail: tailSchema.default(() => tailSchema.parse({})),
   })
   .strict();

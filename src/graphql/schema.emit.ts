@@ -1,25 +1,39 @@
 /**
- * `npm run schema:emit` writes schema/schema.graphql from the code; `npm run schema:check`
- * (with --check) fails when the committed file differs, so the contract never drifts.
+ * `npm run schema:emit` writes schema/schema.graphql and schema/subgraph.graphql from the
+ * code; `npm run schema:check` (with --check) fails when a committed file differs, so the
+ * contracts never drift.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { printSchema } from 'graphql';
 import { builtInVendors } from '../vendors/vendors.js';
+import { buildEventgraphSubgraphSchema, subgraphSdl } from './federation/subgraph-schema.js';
 import { buildEventgraphSchema } from './schema.js';
 
-const file = new URL('../../schema/schema.graphql', import.meta.url);
 const header = '# The public contract of eventgraph. Generated from src/graphql by `npm run schema:emit`; do not edit.\n\n';
 
-const printed = header + printSchema(await buildEventgraphSchema(builtInVendors())) + '\n';
+const vendors = builtInVendors();
+const files = [
+  { name: 'schema/schema.graphql', printed: header + printSchema(await buildEventgraphSchema(vendors)) + '\n' },
+  // Exactly what `_service { sdl }` answers (and a final newline), with no header of ours:
+  // it is the SDL a router or `rover subgraph check` is given, compared as it is.
+  { name: 'schema/subgraph.graphql', printed: (await subgraphSdl(await buildEventgraphSubgraphSchema(vendors))) + '\n' },
+];
 
 if (process.argv.includes('--check')) {
-  const committed = await readFile(file, 'utf8').catch(() => '');
-  if (committed !== printed) {
-    console.error('schema/schema.graphql differs from what the code builds: run `npm run schema:emit` and commit it.');
-    process.exit(1);
+  let stale = false;
+  for (const { name, printed } of files) {
+    const committed = await readFile(new URL(`../../${name}`, import.meta.url), 'utf8').catch(() => '');
+    if (committed === printed) {
+      console.log(`${name} is up to date.`);
+    } else {
+      console.error(`${name} differs from what the code builds: run \`npm run schema:emit\` and commit it.`);
+      stale = true;
+    }
   }
-  console.log('schema/schema.graphql is up to date.');
+  if (stale) process.exit(1);
 } else {
-  await writeFile(file, printed);
-  console.log('wrote schema/schema.graphql');
+  for (const { name, printed } of files) {
+    await writeFile(new URL(`../../${name}`, import.meta.url), printed);
+    console.log(`wrote ${name}`);
+  }
 }

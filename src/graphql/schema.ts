@@ -28,6 +28,17 @@ const NO_PUBSUB: PubSub = {
  * the built-in ones (npm run schema:emit).
  */
 export async function buildEventgraphSchema(vendors: VendorRegistry): Promise<GraphQLSchema> {
+  // Every argument of every field, native queries included, is checked before its resolver
+  // runs (validation/input-guard.ts): nulls as absent, well-formed and bounded strings.
+  return guardArguments(await buildUnguardedSchema(vendors));
+}
+
+/**
+ * The schema before the argument guard. The subgraph build (federation/) prints it and takes
+ * its resolvers, then guards the schema it makes: guarding this one too would check every
+ * argument twice, and leave `_entities`, which only the subgraph has, unchecked.
+ */
+export async function buildUnguardedSchema(vendors: VendorRegistry): Promise<GraphQLSchema> {
   const resolvers: NonEmptyArray<Function> = [
     EventsResolver,
     HistogramResolver,
@@ -47,9 +58,7 @@ export async function buildEventgraphSchema(vendors: VendorRegistry): Promise<Gr
     // `subscribe` (eventTail reads the timeline's tail): none is used, so none is given.
     pubSub: NO_PUBSUB,
   });
-  // Every argument of every field, native queries included, is checked before its resolver
-  // runs (validation/input-guard.ts): nulls as absent, well-formed and bounded strings.
-  return guardArguments(withVendorValues(built, vendors));
+  return withVendorValues(built, vendors);
 }
 
 /**

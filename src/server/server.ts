@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type RequestHandler } from 'express';
@@ -194,6 +194,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: queueTimeoutMs + requestTimeoutMs + DRAIN_MARGIN_MS }),
       // Apollo's landing page loads from a CDN; GraphiQL is served locally instead.
       ApolloServerPluginLandingPageDisabled(),
+      // Apollo turns inline traces (ftv1) on for a subgraph, and says so on stdout, which is
+      // JSON lines: operation spans are OpenTelemetry's here (`tracing`), and resolver
+      // timings are no business of whoever sends the trace header.
+      ApolloServerPluginInlineTraceDisabled(),
       ...armor.plugins,
       costLimitPlugin(limits),
       partialErrorsPlugin(),

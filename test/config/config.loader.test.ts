@@ -82,6 +82,7 @@ describe('loadConfigFile', () => {
       queueTimeoutMs: 2_000,
       corsOrigins: [],
       logLevel: 'info',
+      federation: false,
       tail: { intervalMs: 10_000, lookbackMs: 60_000, maxBuffered: 1_000, maxConnections: 1_000 },
     });
     expect(config.metrics).toEqual({ enabled: true });
@@ -325,7 +326,7 @@ describe('schema problems', () => {
     const doc = { server: { port: 1, colour: 'red' }, sources: [source({ endpiont: 'x' })], extra: true };
     const error = parseError(doc);
     expect(error.message.split('\n')).toEqual([
-      'test.yaml: server: an unknown key (not shown: it may be a misplaced value); allowed here: port, host, cursorSecret, snapshotStepSeconds, adaptiveReads, requestTimeoutMs, maxConcurrentRequests, queueTimeoutMs, corsOrigins, logLevel, tail',
+      'test.yaml: server: an unknown key (not shown: it may be a misplaced value); allowed here: port, host, cursorSecret, snapshotStepSeconds, adaptiveReads, requestTimeoutMs, maxConcurrentRequests, queueTimeoutMs, corsOrigins, logLevel, federation, tail',
       'test.yaml: sources[0]: unknown key "endpiont"; did you mean "endpoint"?',
       'test.yaml: an unknown key (not shown: it may be a misplaced value); allowed here: server, auth, limits, metrics, tracing, sources',
     ]);

@@ -26,7 +26,9 @@ import { eventsFieldCost, histogramFieldCost, sourceCosts, type EventsFieldArgum
  *   streams (see source-cost.ts);
  * - `eventHistogram`: per source, its listing and two calls per stream (source-cost.ts);
  * - `event(id)`: 1;
- * - `sources`, `viewer` and introspection: 0;
+ * - `_entities` (a federation subgraph's): 1 per event id of its representations, as
+ *   `event(id)` each, each id once (they are looked up once); a Source representation: 0;
+ * - `sources`, `viewer`, introspection and `_service`: 0;
  * - any other root field (the vendors' native queries): 1.
  *
  * Root fields are collected the way execution collects them: aliases are separate fields,
@@ -61,7 +63,7 @@ export interface OperationCostInput {
 }
 
 /** Root fields that read the configuration or the caller only, never an upstream. */
-const FREE_FIELDS = new Set(['sources', 'viewer']);
+const FREE_FIELDS = new Set(['sources', 'viewer', '_service']);
 
 export function estimateOperationCost(input: OperationCostInput): OperationCost {
   const { schema, document, operation } = input;
@@ -93,11 +95,29 @@ export function estimateOperationCost(input: OperationCostInput): OperationCost 
       sources ??= sourceCosts(input.sources);
       const args = argumentsOf(rootType, node, variables);
       fieldCost = args === undefined ? 0 : histogramFieldCost(sources, args);
+    } else if (field === '_entities') {
+      const args = argumentsOf(rootType, node, variables) as { representations?: unknown } | undefined;
+      fieldCost = args === undefined ? 0 : entitiesFieldCost(args.representations);
     } else fieldCost = 1;
     fields.push({ responseKey, field, cost: fieldCost });
     cost += fieldCost;
   }
   return { cost, fields };
+}
+
+/**
+ * A router may send hundreds of representations in one `_entities`: at 1 for the field,
+ * they would bypass the limit. Representations that are no object fail before any lookup.
+ */
+function entitiesFieldCost(representations: unknown): number {
+  if (!Array.isArray(representations)) return 0;
+  const ids = new Set<unknown>();
+  for (const representation of representations) {
+    if (typeof representation !== 'object' || representation === null) continue;
+    const { __typename, id } = representation as { __typename?: unknown; id?: unknown };
+    if (__typename !== 'Source') ids.add(id);
+  }
+  return ids.size;
 }
 
 /**

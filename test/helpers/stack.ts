@@ -72,6 +72,7 @@ export interface StackOptions<L extends readonly AnyVendorModule[]> {
     | 'metrics'
     | 'tracing'
     | 'tail'
+    | 'limits'
     | 'federation'
   >;
   /** The vendor modules; the built-in ones unless a test adds one. */

@@ -251,6 +251,24 @@ describe('live tail', () => {
     hub.close();
   });
 
+  it('tells a subscriber that joins a poller whose reads fail already, and both when it recovers', async () => {
+    const stream = new LogStream('a', 's');
+    const source = new LogSource('a', [stream]);
+    const hub = hubOf();
+    const first = collect(await hub.subscribe({ sessions: [source.openSession()], filter: {} }));
+    await advance(1);
+    stream.failing = true;
+    await advance(INTERVAL);
+    const second = collect(await hub.subscribe({ sessions: [source.openSession()], filter: {} }));
+    await advance(1);
+    expect(hub.stats().pollers).toBe(1);
+    for (const items of [first, second]) expect(notices(items).map((item) => item.type === 'notice' && item.status)).toEqual(['FAILED']);
+    stream.failing = false;
+    await advance(INTERVAL);
+    for (const items of [first, second]) expect(notices(items).map((item) => item.type === 'notice' && item.status)).toEqual(['FAILED', 'OK']);
+    hub.close();
+  });
+
   it('lists a source again while its listing fails, and tails it once it is back; a stream created later joins', async () => {
     const first = new LogStream('a', 's1');
     const source = new LogSource('a', [first]);

@@ -1,3 +1,4 @@
+import type { UpstreamError } from '../../upstream/upstream.errors.js';
 import { canonicalFilter, definedFilter, type EventFilter } from '../event-filter.js';
 import type { SourceSession } from '../event-source.js';
 import { isSelected } from '../page-plan.js';
@@ -133,7 +134,7 @@ export class TailHub {
    * Attaches to the poller of the stream and filter, started if there is none. Detaching the
    * last subscriber stops it, and the hub forgets it, so a later subscriber starts afresh.
    */
-  private attach(stream: Stream, filter: EventFilter, startAt: number, listener: PollerListener): () => void {
+  private attach(stream: Stream, filter: EventFilter, startAt: number, listener: PollerListener): { detach: () => void; failure: UpstreamError | undefined } {
     const key = pollerKey(stream, filter);
     let poller = this.pollers.get(key);
     if (!poller) {
@@ -141,12 +142,13 @@ export class TailHub {
       poller = new StreamPoller({ stream, plan, filter, startAt, intervalMs: this.intervalOf(stream.sourceName), lookbackMs: this.lookbackMs, clock: this.clock });
       this.pollers.set(key, poller);
     }
-    const detach = poller.attach(listener);
+    const leave = poller.attach(listener);
     const attached = poller;
-    return () => {
-      detach();
+    const detach = () => {
+      leave();
       if (attached.subscribers === 0 && this.pollers.get(key) === attached) this.pollers.delete(key);
     };
+    return { detach, failure: poller.failure };
   }
 }
 

@@ -101,6 +101,11 @@ export class StreamPoller {
     return !this.stopped && (this.timer !== undefined || this.polling);
   }
 
+  /** The error of the stream's reads while they fail: what a subscriber joining now must be told. */
+  get failure(): UpstreamError | undefined {
+    return this.failing;
+  }
+
   /** How many ids the poller remembers: bounded by what the lookback window holds. */
   get remembered(): number {
     return this.seen.size;

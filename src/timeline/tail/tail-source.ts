@@ -16,8 +16,11 @@ export const RELIST_MS = 60_000;
 
 /** What a SourceTail needs of the hub: the shared poller of a stream, and the source's pace. */
 export interface SourceTailHost {
-  /** Attaches the listener to the poller of the stream and filter; returns the detach. */
-  attach(stream: Stream, listener: PollerListener): () => void;
+  /**
+   * Attaches the listener to the poller of the stream and filter; returns the detach, and
+   * the poller's error when its reads fail already (it tells its listeners only of changes).
+   */
+  attach(stream: Stream, listener: PollerListener): { detach: () => void; failure: UpstreamError | undefined };
   intervalMs(sourceName: string): number;
   clock: TailClock;
 }
@@ -97,7 +100,9 @@ export class SourceTail {
     for (const stream of streams) {
       listed.add(stream.key);
       if (this.attached.has(stream.key) || stream.plan(this.filter).skip) continue;
-      this.attached.set(stream.key, this.host.attach(stream, this.listener));
+      const { detach, failure } = this.host.attach(stream, this.listener);
+      this.attached.set(stream.key, detach);
+      if (failure) this.fail(stream.key, failure, 0);
     }
     for (const [key, detach] of this.attached) {
       if (listed.has(key)) continue;

@@ -18,7 +18,8 @@ import {
   type HistogramAnswer,
   type HistogramVariables,
 } from '../helpers/histogram-oracle.js';
-import { fiveSources, matches, oracleEvents, SOURCE_NAMES, toGraphQLFilter, walk, type Filter, type Kind, type OracleEvent, type Outcome } from '../helpers/timeline-oracle.js';
+import { fiveSources, matches, oracleEvents, toGraphQLFilter, walk, type Filter, type OracleEvent } from '../helpers/timeline-oracle.js';
+import { KINDS, OUTCOMES, SOURCES, sometimes, VENDORS } from '../helpers/filter-arbitraries.js';
 
 /*
  * Property: for any range (inside and around the seeded data), any step arguments, any
@@ -32,22 +33,17 @@ import { fiveSources, matches, oracleEvents, SOURCE_NAMES, toGraphQLFilter, walk
  * Counts of settled buckets are kept across runs: a kept count must be right as well.
  */
 
-const KINDS: Kind[] = ['DEPLOYMENT', 'TRIGGER', 'IMAGE', 'SECRET_NOTIFICATION', 'AUDIT'];
-const VENDORS: OracleEvent['vendor'][] = ['TENCENT_CLOUD', 'HUAWEI_CLOUD', 'BLUEKING'];
-const OUTCOME_LIST: Outcome[] = ['SUCCESS', 'FAILURE', 'UNKNOWN'];
-const SOURCES = Object.values(SOURCE_NAMES);
 const DAY = 86_400_000;
 
 const SEED = Number(process.env.HISTOGRAM_SEED ?? 20261201);
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 25);
 
-const sometimes = <T>(arbitrary: fc.Arbitrary<T>, weight = 4) => fc.oneof({ arbitrary: fc.constant(undefined), weight }, { arbitrary, weight: 1 });
 
 const filterChoice = fc.record({
   kinds: sometimes(fc.subarray(KINDS, { minLength: 1 })),
   vendors: sometimes(fc.subarray(VENDORS, { minLength: 1 })),
   sources: sometimes(fc.subarray(SOURCES, { minLength: 1 })),
-  outcomes: sometimes(fc.subarray(OUTCOME_LIST, { minLength: 1 })),
+  outcomes: sometimes(fc.subarray(OUTCOMES, { minLength: 1 })),
   actor: sometimes(fc.nat()),
   resource: sometimes(fc.nat()),
   search: sometimes(fc.record({ event: fc.nat(), start: fc.nat(), length: fc.integer({ min: 1, max: 6 }), upper: fc.boolean() })),

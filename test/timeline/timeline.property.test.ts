@@ -7,17 +7,15 @@ import {
   matches,
   oracleKey,
   oracleEvents,
-  SOURCE_NAMES,
   walk,
   walkedKey,
   type Filter,
-  type Kind,
   type OracleEvent,
   type Order,
-  type Outcome,
   type Scope,
   type WalkedEvent,
 } from '../helpers/timeline-oracle.js';
+import { KINDS, OUTCOMES, SOURCES, sometimes, VENDORS } from '../helpers/filter-arbitraries.js';
 
 /*
  * Property: for any data set and any walk (page size, direction, order, filter), walking the
@@ -30,14 +28,7 @@ import {
  * pages of one event stays cheap.
  */
 
-const KINDS: Kind[] = ['DEPLOYMENT', 'TRIGGER', 'IMAGE', 'SECRET_NOTIFICATION', 'AUDIT'];
-const VENDORS: OracleEvent['vendor'][] = ['TENCENT_CLOUD', 'HUAWEI_CLOUD', 'BLUEKING'];
-const OUTCOMES: Outcome[] = ['SUCCESS', 'FAILURE', 'UNKNOWN'];
-const SOURCES = Object.values(SOURCE_NAMES);
 
-/** Mostly absent: a walk with every field set would almost always be empty. */
-const sometimes = <T>(arbitrary: fc.Arbitrary<T>) =>
-  fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, { arbitrary, weight: 1 });
 
 /** A filter drawn as choices, mapped onto the values present in the data once it exists. */
 const filterChoice = fc.record({

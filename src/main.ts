@@ -55,6 +55,7 @@ async function main(): Promise<void> {
           adaptiveReads: serverSection.adaptiveReads,
           requestTimeoutMs: serverSection.requestTimeoutMs,
           maxConcurrentRequests: serverSection.maxConcurrentRequests,
+          maxConcurrentExports: serverSection.maxConcurrentExports,
           queueTimeoutMs: serverSection.queueTimeoutMs,
           corsOrigins: serverSection.corsOrigins,
           federation: serverSection.federation,

@@ -109,6 +109,12 @@ export const limitsSchema = z
     maxDirectives: z.number().int().min(0).max(1_000).default(20),
     /** The largest JSON answer, in bytes; a larger one is refused with RESPONSE_TOO_LARGE. */
     maxResponseBytes: z.number().int().min(1_024).max(1_073_741_824).default(32 * 2 ** 20),
+    /**
+     * Upstream calls one export request (/export.ndjson, /export.csv) may make in all; it ends
+     * with a cursor to resume from when the next page would go over. A caller's own `maxCost`,
+     * when lower, is its budget instead.
+     */
+    maxExportCost: z.number().int().min(1).max(100_000_000).default(20_000),
   })
   .strict();
 

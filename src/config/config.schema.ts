@@ -69,6 +69,8 @@ const serverSchema = z
     /** Requests served at once; more wait in a queue, up to `queueTimeoutMs`, then get 503. */
     maxConcurrentRequests: z.number().int().min(1).max(10_000).default(64),
     queueTimeoutMs: z.number().int().min(0).max(60_000).default(2_000),
+    /** Exports (/export.ndjson, /export.csv) streamed at once, apart from requests; more wait up to `queueTimeoutMs`, then get 503. */
+    maxConcurrentExports: z.number().int().min(1).max(1_000).default(4),
     /** Browser origins allowed to call the API (CORS); none by default. */
     corsOrigins: z.array(z.url({ protocol: /^https?$/, error: 'must be an origin such as https://grafana.example.com' })).default(() => []),
     /** What the JSON log on stdout carries; the LOG_LEVEL environment variable, when set, wins. */

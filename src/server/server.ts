@@ -34,6 +34,7 @@ import { armorProtection, type ArmorLimits } from './plugins/armor.plugin.js';
 import { costLimitPlugin, type CostLimitOptions } from './plugins/cost-limit.plugin.js';
 import { partialErrorsPlugin } from './plugins/partial-errors.plugin.js';
 import { responseSizeLimit, type ResponseSizeOptions } from './plugins/response-size.plugin.js';
+import { DEFAULT_MAX_CONCURRENT_EXPORTS, DEFAULT_MAX_EXPORT_COST, EXPORT_PATHS, exportHandler } from './export/export.route.js';
 import { sseSubscriptions } from './sse.js';
 import { ConnectionSlots, DEFAULT_MAX_TAIL_CONNECTIONS, type SubscriptionRuntime } from './subscription-operation.js';
 import { attachSubscriptions } from './subscriptions.js';
@@ -67,6 +68,8 @@ export interface ServerOptions {
   maxConcurrentRequests?: number;
   /** See `server.queueTimeoutMs`. */
   queueTimeoutMs?: number;
+  /** See `server.maxConcurrentExports`. */
+  maxConcurrentExports?: number;
   /** See `server.corsOrigins`; none when undefined. */
   corsOrigins?: readonly string[];
   /** Where start-up warnings go (auth off on purpose); console.warn by default. */
@@ -103,7 +106,7 @@ export interface TailServerOptions {
   maxConnections?: number;
 }
 
-export type ServerLimits = ArmorLimits & CostLimitOptions & ResponseSizeOptions;
+export type ServerLimits = ArmorLimits & CostLimitOptions & ResponseSizeOptions & { maxExportCost: number };
 
 /** The defaults of `limits` (config/auth-config.schema.ts), for servers started without a configuration. */
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -113,6 +116,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxTokens: 5_000,
   maxDirectives: 20,
   maxResponseBytes: 32 * 2 ** 20,
+  maxExportCost: DEFAULT_MAX_EXPORT_COST,
 };
 
 /** The default of `server.snapshotStepSeconds`, for servers started without a configuration. */
@@ -271,6 +275,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         });
         return reportRequestContext(context, res);
       },
+    }),
+  );
+  // The exports run the `events` walk themselves, one page at a time: they hold a slot of
+  // their own rather than one of the requests' for minutes.
+  app.get(
+    [EXPORT_PATHS.ndjson, EXPORT_PATHS.csv],
+    requestTelemetry({ logger, metrics }),
+    untilReady,
+    authMiddleware(authenticator),
+    exportHandler({
+      runtime: subscriptionRuntime,
+      vendors: options.vendors,
+      maxExportCost: limits.maxExportCost,
+      maxConcurrentExports: options.maxConcurrentExports ?? DEFAULT_MAX_CONCURRENT_EXPORTS,
+      queueTimeoutMs,
+      logger,
     }),
   );
   app.use(notFound());

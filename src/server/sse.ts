@@ -3,7 +3,7 @@ import type { OperationContext } from 'graphql-sse';
 import { createHandler } from 'graphql-sse/lib/use/express';
 import { principalOf } from './auth/authenticate.js';
 import { EdgeErrorCode, sendJsonError } from './http-errors.js';
-import { checkSubscription, CLOSE_GRACE_MS, reformattedError, subscriptionContext, type ConnectionSlots, type SubscriptionRuntime } from './subscription-operation.js';
+import { checkSubscription, CLOSE_GRACE_MS, reformattedError, operationContext, type ConnectionSlots, type SubscriptionRuntime } from './subscription-operation.js';
 
 /** The SSE transport: its middleware, and its part of `stop()`. */
 export interface SseSubscriptions {
@@ -40,7 +40,7 @@ export function sseSubscriptions(runtime: SubscriptionRuntime, slots: Connection
       // the resolvers read it as the RequestContext it is.
       const principal = principalOf(req.context.res);
       if (!principal) throw new Error('no principal: the request was not authenticated');
-      return { schema: runtime.schema, ...checked, contextValue: subscriptionContext(runtime, principal) as unknown as OperationContext };
+      return { schema: runtime.schema, ...checked, contextValue: operationContext(runtime, principal) as unknown as OperationContext };
     },
     // The errors clients see are those of the HTTP transport (codes from the layers below).
     onNext: (_ctx, _req, result) => ('errors' in result && result.errors ? { ...result, errors: result.errors.map(reformattedError) } : undefined),

@@ -73,8 +73,8 @@ export function checkSubscription(runtime: SubscriptionRuntime, payload: Subscri
   return { document, operationName, variableValues: payload.variables ?? undefined };
 }
 
-/** A subscription's context: that of an HTTP request of the same principal. */
-export function subscriptionContext(runtime: SubscriptionRuntime, principal: Principal): RequestContext {
+/** The context of an operation run outside Apollo (a subscription, an export page): that of an HTTP request of the same principal. */
+export function operationContext(runtime: SubscriptionRuntime, principal: Principal): RequestContext {
   const sources = runtime.sources();
   if (!sources) throw new Error('a subscription ran before the sources were set');
   return new RequestContext({

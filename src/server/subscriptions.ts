@@ -5,7 +5,7 @@ import { WebSocketServer } from 'ws';
 import type { Principal } from '../graphql/principal.js';
 import type { Authenticator } from './auth/authenticate.js';
 import { normaliseOrigin } from './cors.js';
-import { checkSubscription, CLOSE_GRACE_MS, formattedError, subscriptionContext, type ConnectionSlots, type SubscriptionRuntime } from './subscription-operation.js';
+import { checkSubscription, CLOSE_GRACE_MS, formattedError, operationContext, type ConnectionSlots, type SubscriptionRuntime } from './subscription-operation.js';
 
 /** What 1013 "Try Again Later" says in WebSocket close codes: not ready, too many connections, or a verifier too busy. */
 const TRY_AGAIN_LATER = 1013;
@@ -79,7 +79,7 @@ export function attachSubscriptions(options: SubscriptionServerOptions): Subscri
       context(ctx) {
         const principal = principals.get(ctx);
         if (!principal) throw new Error('no principal: the connection was not authenticated');
-        return subscriptionContext(options, principal);
+        return operationContext(options, principal);
       },
       // The errors clients see are those of the HTTP transport (codes from the layers below).
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map(formattedError) } : undefined),

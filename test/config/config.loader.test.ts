@@ -80,6 +80,7 @@ describe('loadConfigFile', () => {
       requestTimeoutMs: 15_000,
       maxConcurrentRequests: 64,
       queueTimeoutMs: 2_000,
+      maxConcurrentExports: 4,
       corsOrigins: [],
       logLevel: 'info',
       federation: false,
@@ -326,7 +327,7 @@ describe('schema problems', () => {
     const doc = { server: { port: 1, colour: 'red' }, sources: [source({ endpiont: 'x' })], extra: true };
     const error = parseError(doc);
     expect(error.message.split('\n')).toEqual([
-      'test.yaml: server: an unknown key (not shown: it may be a misplaced value); allowed here: port, host, cursorSecret, snapshotStepSeconds, adaptiveReads, requestTimeoutMs, maxConcurrentRequests, queueTimeoutMs, corsOrigins, logLevel, federation, tail',
+      'test.yaml: server: an unknown key (not shown: it may be a misplaced value); allowed here: port, host, cursorSecret, snapshotStepSeconds, adaptiveReads, requestTimeoutMs, maxConcurrentRequests, queueTimeoutMs, maxConcurrentExports, corsOrigins, logLevel, federation, tail',
       'test.yaml: sources[0]: unknown key "endpiont"; did you mean "endpoint"?',
       'test.yaml: an unknown key (not shown: it may be a misplaced value); allowed here: server, auth, limits, metrics, tracing, sources',
     ]);

@@ -1,7 +1,6 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { heapAfterGc } from '../helpers/memory.js';
 import { scrape, sumOf, valueOf, type Sample } from '../helpers/prometheus-text.js';
 import { modelArtsSource, startStack, type Stack } from '../helpers/stack.js';
 import {
@@ -181,15 +180,6 @@ describe('100 subscribers of one filter', () => {
     for (const tail of hundred) tail.dispose();
   });
 });
-
-/** The test process's heap after a full garbage collection (the server and the emulators run in it). */
-function heapAfterGc(): number {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
 
 describe('a client that stops reading', () => {
   const SOURCE = 'load-slow';

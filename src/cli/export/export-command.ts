@@ -170,7 +170,7 @@ async function exportParts(command: ExportCommand, output: ExportOutput, initial
         });
       } catch (error) {
         const retry = retryDelay(error, attempt, command, output, io);
-        if (retry === undefined) return failed(error, state, command, io);
+        if (retry === undefined) return reportFailure(error, state, command, io);
         attempt += 1;
         if (error instanceof ExportBrokenError) {
           await output.rewind();
@@ -281,7 +281,7 @@ function resumeAdvice(command: ExportCommand): string {
   return command.out ? 'Run the same command with --resume to fetch what is missing.' : 'Write to a file (--out) to be able to resume.';
 }
 
-function failed(error: unknown, state: ExportState, command: ExportCommand, io: ExportIo): number {
+function reportFailure(error: unknown, state: ExportState, command: ExportCommand, io: ExportIo): number {
   const where = command.out ?? 'stdout';
   if (error instanceof ExportHttpError) {
     io.stderr.write(`eventgraph export: the server refused the export (HTTP ${error.status}${error.code ? `, ${error.code}` : ''}): ${error.message}\n`);

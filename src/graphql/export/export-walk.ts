@@ -98,36 +98,45 @@ export class ExportWalk {
   ) {}
 
   async *pages(signal: AbortSignal): AsyncGenerator<ExportPage> {
-    let after = this.query.after;
-    for (;;) {
-      const size = this.nextSize();
-      if (size === 0) return this.stop('LIMIT');
-      const context = this.runtime.context();
-      const estimate = eventsFieldCost(sourceCosts(context.sources), { first: size, filter: this.query.filter as EventsFieldArguments['filter'] });
-      if (this.upstreamCalls + estimate > this.budget) {
-        if (this.asOf === undefined) throw this.tooCostly(estimate);
-        return this.stop('BUDGET');
-      }
-      const page = await this.read(context, size, after);
+    let next = this.start(this.query.after);
+    while (typeof next !== 'string') {
+      const page = await next;
       if (signal.aborted) return;
       this.asOf ??= page.asOf;
       this.events += page.nodes.length;
       this.upstreamCalls += page.sources.reduce((sum, report) => sum + report.upstreamCalls, 0);
+      // The next page is read while this one is written: the vendors' latency and the
+      // client's overlap, and the server holds two pages at most. A page without events ends
+      // the walk even while streams lag: they failed again, and asking on would only fail
+      // them again. The last cursor brings them back later.
+      next = page.hasNextPage && page.endCursor !== null ? this.start(page.endCursor) : 'END';
       yield page;
-      // A page without events ends the walk even while streams lag: they failed again, and
-      // asking on would only fail them again. The last cursor brings them back later.
-      if (!page.hasNextPage || page.endCursor === null) return this.stop('END');
-      after = page.endCursor;
     }
+    this.stopped = next;
+  }
+
+  /**
+   * Starts reading the page after `after`, or says why there is none: `limit` events were
+   * given, or the page would go over the budget. Before the first page, that is a refusal.
+   */
+  private start(after: string | undefined): Promise<ExportPage> | ExportStop {
+    const size = this.nextSize();
+    if (size === 0) return 'LIMIT';
+    const context = this.runtime.context();
+    const estimate = eventsFieldCost(sourceCosts(context.sources), { first: size, filter: this.query.filter as EventsFieldArguments['filter'] });
+    if (this.upstreamCalls + estimate > this.budget) {
+      if (this.asOf === undefined) throw this.tooCostly(estimate);
+      return 'BUDGET';
+    }
+    const reading = this.read(context, size, after);
+    // Awaited when its turn comes; a client that left before then never does.
+    reading.catch(() => undefined);
+    return reading;
   }
 
   private nextSize(): number {
     const left = this.query.limit === undefined ? MAX_PAGE_SIZE : this.query.limit - this.events;
     return Math.min(MAX_PAGE_SIZE, left);
-  }
-
-  private stop(reason: ExportStop): void {
-    this.stopped = reason;
   }
 
   private async read(context: RequestContext, first: number, after: string | undefined): Promise<ExportPage> {

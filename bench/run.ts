@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { benchAuth } from './auth.bench.js';
 import { benchDashboard } from './dashboard.bench.js';
 import { benchDeepPaging } from './deep.bench.js';
+import { benchExport, exportBenchOptions, renderExportConsole, renderExportMarkdown, withExportSection } from './export.bench.js';
 import { benchFanOut } from './fanout.bench.js';
 import { benchHistogram } from './histogram.bench.js';
 import { benchGovernor } from './governor.bench.js';
@@ -42,10 +43,10 @@ async function main(): Promise<void> {
     log(`stack up: five emulators at scale ${SCALE}; cold server ${stack.cold.server.url}, warm server ${stack.warm.server.url}`);
     const n = (full: number, smoke: number) => (SMOKE ? smoke : full);
 
-    log(`1/11 fan-out: events(first: 50) over five vendors, +${LATENCY_MS} ms per upstream answer`);
+    log(`1/12 fan-out: events(first: 50) over five vendors, +${LATENCY_MS} ms per upstream answer`);
     const fanOut = await benchFanOut(stack, { pageSize: 50, latencyMs: LATENCY_MS, warmup: n(50, 1), samples: n(30, 2) });
 
-    log('2/11 deep pages: page 1 vs page 200');
+    log('2/12 deep pages: page 1 vs page 200');
     const deep = await benchDeepPaging(stack, {
       pageSize: 50,
       deepPage: n(200, 5),
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
       latencySamples: n(8, 1),
     });
 
-    log('3/11 throughput, warm cache: eventgraph vs a bare Apollo Server');
+    log('3/12 throughput, warm cache: eventgraph vs a bare Apollo Server');
     const throughput = await benchThroughput(stack, {
       connections: 8,
       durationS: n(5, 1),
@@ -65,19 +66,19 @@ async function main(): Promise<void> {
       profileS: n(4, 1),
     });
 
-    log('4/11 upstream calls: one dashboard panel vs three aliased panels');
+    log('4/12 upstream calls: one dashboard panel vs three aliased panels');
     const dashboard = await benchDashboard(stack, { pageSize: 50, warmup: 1, samples: n(6, 1) });
 
-    log('5/11 counts over time: eventHistogram, 24 h in 48 buckets, cold and a warm refresh, vs walking events(first: 500)');
+    log('5/12 counts over time: eventHistogram, 24 h in 48 buckets, cold and a warm refresh, vs walking events(first: 500)');
     const histogram = await benchHistogram(stack, { samples: n(7, 1), anchor: ANCHOR, buckets: 48, pageSize: 500 });
 
-    log('6/11 DeploymentEvent.service on a page of 500');
+    log('6/12 DeploymentEvent.service on a page of 500');
     const service = await benchServiceField(stack, { pageSize: 500, warmup: n(3, 1), samples: n(20, 2) });
 
-    log('7/11 authentication: warm throughput with an API key vs auth off');
+    log('7/12 authentication: warm throughput with an API key vs auth off');
     const auth = await benchAuth(stack, { connections: 8, durationS: n(5, 1), rounds: 2, warmupS: n(2, 1), sources: stack.demoSources });
 
-    log('8/11 observability: warm throughput with logging and metrics on vs both off, one snapshot step per round');
+    log('8/12 observability: warm throughput with logging and metrics on vs both off, one snapshot step per round');
     const observability = await benchObservability(stack, {
       connections: 8,
       rounds: n(12, 2),
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
       sources: stack.demoSources,
     });
 
-    log('9/11 request limits: the 500-alias document, and six documents at once');
+    log('9/12 request limits: the 500-alias document, and six documents at once');
     const limitsServer = await startLimitsBenchServer(stack.demoSources);
     let limits: Results['limits'];
     try {
@@ -101,11 +102,16 @@ async function main(): Promise<void> {
       await limitsServer.stop();
     }
 
-    log('10/11 vendor governors: 200 connections for 30 s, bk-repo answering 429');
+    log('10/12 vendor governors: 200 connections for 30 s, bk-repo answering 429');
     const governor = await benchGovernor(stack, { connections: 200, durationS: n(30, 2) });
 
-    log('11/11 live tail: 1,000 subscribers over 10 filters, the server in a process of its own');
+    log('11/12 live tail: 1,000 subscribers over 10 filters, the server in a process of its own');
     const tail = await benchTail(stack, tailBenchOptions(SMOKE));
+
+    // Emulators of its own at a larger scale (about 49k events) and the server in a process
+    // of its own; this stack stays idle meanwhile.
+    log('12/12 export: GET /export.ndjson and /export.csv vs walking events(first: 500), the server in a process of its own');
+    const exported = await benchExport(exportBenchOptions(SMOKE));
 
     const cpu = os.cpus();
     const results: Results = {
@@ -142,9 +148,11 @@ async function main(): Promise<void> {
 
     console.log(renderConsole(results));
     console.log(renderTailConsole(tail, results.info.command));
+    console.log(renderExportConsole(exported, results.info.command));
     if (SMOKE) log('\nsmoke run: BENCHMARKS.md left as it was');
     else {
-      await writeFile(BENCHMARKS_MD, withTailSection(renderMarkdown(results), renderTailMarkdown(tail, results.info.command)));
+      const markdown = withTailSection(renderMarkdown(results), renderTailMarkdown(tail, results.info.command));
+      await writeFile(BENCHMARKS_MD, withExportSection(markdown, renderExportMarkdown(exported, results.info.command)));
       log(`\nwrote ${BENCHMARKS_MD}`);
     }
   } finally {

@@ -189,7 +189,7 @@ describe('eventgraph export', () => {
     // What the source missed comes after: the same events, the failed source's later.
     const ids = file.rows.map((row) => row['id']);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(new Set(ids)).toEqual(new Set(ndjsonOf(`${wholeEvents}{"summary":{}}\n`).rows.map((row) => row['id'])));
+    expect(new Set(ids)).toEqual(new Set(ndjsonOf(`${wholeEvents}{"exportSummary":{}}\n`).rows.map((row) => row['id'])));
   });
 
   it('shows a progress bar on a terminal: events, rate and the time reached; nothing of it otherwise', async () => {

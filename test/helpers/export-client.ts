@@ -51,9 +51,9 @@ export function getExport(
 export function ndjsonOf(body: string): { rows: Record<string, unknown>[]; summary: ExportSummary } {
   const lines = body.split('\n');
   if (lines.pop() !== '') throw new Error('the body does not end with a newline');
-  const last = JSON.parse(lines.pop() ?? 'null') as { summary?: ExportSummary } | null;
-  if (!last?.summary) throw new Error('the last line is no summary');
-  return { rows: lines.map((line) => JSON.parse(line) as Record<string, unknown>), summary: last.summary };
+  const last = JSON.parse(lines.pop() ?? 'null') as { exportSummary?: ExportSummary } | null;
+  if (!last?.exportSummary) throw new Error('the last line is no summary');
+  return { rows: lines.map((line) => JSON.parse(line) as Record<string, unknown>), summary: last.exportSummary };
 }
 
 /** A CSV export's summary, from its trailer. */

@@ -161,6 +161,10 @@ describe('the export routes', () => {
       }
       if (row['kind'] === 'AUDIT') expect(JSON.parse(record[column('description')]!)).toEqual(row['description']);
     });
+    // A continuation leaves the header out, and says so.
+    const continued = await getExport(exportUrl(stack.server.url, 'csv', { header: 'false', limit: 2 }));
+    expect(continued.headers['content-type']).toContain('header=absent');
+    expect((parseCsv(continued.body) as string[][]).map((record) => record[0])).toEqual(rows.slice(0, 2).map((row) => row['id']));
     const { upstreamCalls: _calls, ...trailer } = csvSummaryOf(response);
     const { upstreamCalls: _ndjsonCalls, ...expected } = summary;
     expect(trailer).toEqual({ ...expected, asOf: trailer.asOf });

@@ -51,8 +51,8 @@ describe('an export of 100k events', () => {
       },
     });
     expect(response.status).toBe(200);
-    const summary = JSON.parse(tail.slice(tail.lastIndexOf('\n', tail.length - 2) + 1)) as { summary: { complete: boolean; events: number } };
-    expect(summary.summary, JSON.stringify(summary.summary).slice(0, 400)).toMatchObject({ complete: true, events: expected });
+    const summary = JSON.parse(tail.slice(tail.lastIndexOf('\n', tail.length - 2) + 1)) as { exportSummary: { complete: boolean; events: number } };
+    expect(summary.exportSummary, JSON.stringify(summary.exportSummary).slice(0, 400)).toMatchObject({ complete: true, events: expected });
     expect(events).toBe(expected + 1);
 
     // From the second sample (caches, JIT and buffers warm) to the last: ~80k events, ~75 MB sent.

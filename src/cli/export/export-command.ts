@@ -257,7 +257,7 @@ function wholeSummary(state: ExportState, last: ExportSummary) {
 
 async function finish(command: ExportCommand, output: ExportOutput, state: ExportState, last: ExportSummary | undefined, io: ExportIo): Promise<number> {
   const summary = wholeSummary(state, last!);
-  if (command.format === 'ndjson') await output.finish(`${JSON.stringify({ summary })}\n`, summary.complete);
+  if (command.format === 'ndjson') await output.finish(`${JSON.stringify({ exportSummary: summary })}\n`, summary.complete);
   else {
     await output.finish('', summary.complete);
     if (command.out) await writeFile(`${command.out}.summary.json`, `${JSON.stringify(summary, null, 2)}\n`);

@@ -9,7 +9,7 @@ import type { ExportSummary } from '../../server/export/export-summary.js';
  * export's summary is).
  */
 
-const SUMMARY_LINE = '{"summary":';
+const SUMMARY_LINE = '{"exportSummary":';
 
 /** The server refused the export: an HTTP error with the GraphQL error body every refusal has. */
 export class ExportHttpError extends Error {
@@ -93,11 +93,11 @@ async function readBody(res: IncomingMessage, csv: boolean, part: ExportPart): P
   return summary;
 }
 
-/** Event lines start with {"id": ; the summary is the one line that starts with {"summary": . */
+/** Event lines start with {"id": ; the summary is the one line that starts with {"exportSummary": . */
 function splitSummary(lines: string): { events: string; summary?: ExportSummary } {
   const at = lines.startsWith(SUMMARY_LINE) ? 0 : lines.indexOf(`\n${SUMMARY_LINE}`) + 1;
   if (at === 0 && !lines.startsWith(SUMMARY_LINE)) return { events: lines };
-  return { events: lines.slice(0, at), summary: (JSON.parse(lines.slice(at)) as { summary: ExportSummary }).summary };
+  return { events: lines.slice(0, at), summary: (JSON.parse(lines.slice(at)) as { exportSummary: ExportSummary }).exportSummary };
 }
 
 async function refusal(res: IncomingMessage): Promise<ExportHttpError> {

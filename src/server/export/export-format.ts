@@ -3,7 +3,8 @@ import type { ExportRow } from '../../graphql/export/export-shape.js';
 import type { ExportSummary } from './export-summary.js';
 
 /*
- * How rows become bytes. NDJSON: one JSON object per event, then one summary line. CSV: a
+ * How rows become bytes. NDJSON: one JSON object per event, then the summary line
+ * (`{"exportSummary":{…}}`). CSV: a
  * header row, one record per event, and the summary in an HTTP trailer (a CSV record cannot
  * hold it without breaking every reader's columns).
  */
@@ -26,7 +27,8 @@ export const ndjsonFormat: ExportFormat = {
   extension: 'ndjson',
   head: () => '',
   rows: (rows) => rows.map((row) => `${JSON.stringify(row)}\n`).join(''),
-  end: (summary) => ({ text: `${JSON.stringify({ summary })}\n`, trailers: {} }),
+  // Under a key no event has (every event has a `summary` of its own).
+  end: (summary) => ({ text: `${JSON.stringify({ exportSummary: summary })}\n`, trailers: {} }),
 };
 
 /**
@@ -40,7 +42,7 @@ export function csvFormat(columns: readonly string[], header: boolean): ExportFo
   const paths = columns.map((column) => column.split('.'));
   const options = { escape_formulas: true, cast: { boolean: (value: boolean) => String(value) } } as const;
   return {
-    contentType: 'text/csv; charset=utf-8; header=present',
+    contentType: `text/csv; charset=utf-8; header=${header ? 'present' : 'absent'}`,
     extension: 'csv',
     head: () => (header ? stringify([columns], options) : ''),
     rows: (rows) => (rows.length === 0 ? '' : stringify(rows.map((row) => paths.map((path) => cell(valueAt(row, path)))), options)),

@@ -65,6 +65,7 @@ export interface StackOptions<L extends readonly AnyVendorModule[]> {
     | 'authTuning'
     | 'requestTimeoutMs'
     | 'maxConcurrentRequests'
+    | 'maxConcurrentExports'
     | 'queueTimeoutMs'
     | 'corsOrigins'
     | 'warn'

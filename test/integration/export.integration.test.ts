@@ -257,6 +257,38 @@ describe('the export routes', () => {
   });
 });
 
+describe('exports at once', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ server: { maxConcurrentExports: 1, queueTimeoutMs: 200, requestTimeoutMs: 3_000 } });
+  }, 60_000);
+  afterAll(() => stack?.close());
+
+  it('are held to server.maxConcurrentExports: one more waits, then gets 503 with Retry-After; GraphQL requests go on', async () => {
+    stack.emulators.modelarts.setKnobs({ hang: true });
+    try {
+      const first = getExport(exportUrl(stack.server.url, 'ndjson'));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const second = await getExport(exportUrl(stack.server.url, 'csv'));
+      expect(second.status).toBe(503);
+      expect(second.headers['retry-after']).toBe('1');
+      expect(JSON.parse(second.body)).toMatchObject({ errors: [{ extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+      expect(JSON.parse(second.body).errors[0].message).toContain('server.maxConcurrentExports');
+      const query = await stack.gql('{ sources { name } }');
+      expect(query).toMatchObject({ status: 200, data: { sources: [{ name: 'modelarts' }] } });
+      stack.emulators.modelarts.resetKnobs();
+      // The first ends at its page's deadline, with the source that hung reported.
+      const { summary } = ndjsonOf((await first).body);
+      expect(summary).toMatchObject({ complete: false, failed: ['modelarts'] });
+    } finally {
+      stack.emulators.modelarts.resetKnobs();
+    }
+    const after = await getExport(exportUrl(stack.server.url, 'ndjson', { limit: 1 }));
+    expect(after.status).toBe(200);
+  });
+});
+
 describe('the export routes with auth', () => {
   const FAST = { N: 2 ** 14, r: 8, p: 1 };
   const KEY = generateApiKey();

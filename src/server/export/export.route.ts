@@ -35,7 +35,7 @@ export interface ExportRouteOptions {
 
 /**
  * GET /export.ndjson and /export.csv (docs/export.md): the `events` walk of a filter, streamed
- * page by page with the socket's backpressure, so memory holds one page whatever the range.
+ * page by page with the socket's backpressure, so memory holds two pages whatever the range.
  * Mounted after the edge's auth; the caller's scope applies as in `events`.
  */
 export function exportHandler(options: ExportRouteOptions): RequestHandler {
@@ -57,7 +57,15 @@ export function exportHandler(options: ExportRouteOptions): RequestHandler {
     }
     // The auth middleware runs on every path to here (see server.ts).
     const principal = principalOf(res)!;
-    const release = await running.acquire(options.queueTimeoutMs).granted;
+    const ticket = running.acquire(options.queueTimeoutMs);
+    // A client that leaves while it waits gives its place up.
+    res.once('close', ticket.cancel);
+    const release = await ticket.granted;
+    res.off('close', ticket.cancel);
+    if (res.closed) {
+      release?.();
+      return;
+    }
     if (!release) {
       const message = `eventgraph is running its limit of ${options.maxConcurrentExports} exports at once (server.maxConcurrentExports) and none finished within ${options.queueTimeoutMs} ms; retry later`;
       sendJsonError(res, 503, EdgeErrorCode.SERVICE_UNAVAILABLE, message, { 'Retry-After': retryAfter });

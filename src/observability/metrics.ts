@@ -30,6 +30,8 @@ const CIRCUIT_STATES = ['closed', 'half-open', 'open'] as const;
  */
 const MAX_OPERATIONS = 200;
 const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
+/** The routes Apollo does not answer, counted as operations of their own: no GraphQL operation name has a dot. */
+const ROUTE_OPERATIONS = new Set(['export.ndjson', 'export.csv']);
 
 /**
  * eventgraph's Prometheus metrics (docs/operations.md lists them), in a registry of their
@@ -202,6 +204,7 @@ export class Metrics {
 
   private operationLabel(name: string | undefined): string {
     if (name === undefined) return '(anonymous)';
+    if (ROUTE_OPERATIONS.has(name)) return name;
     if (!OPERATION_NAME.test(name)) return '(other)';
     if (this.operations.has(name)) return name;
     if (this.operations.size >= MAX_OPERATIONS) return '(other)';

@@ -23,6 +23,11 @@ export interface RequestReport {
    */
   answer?: GraphQLResponseBody;
   upstream?: UpstreamRequestScope;
+  /**
+   * How a request that Apollo does not answer (an export) ended, and what its log line adds;
+   * without it, the outcome is read from `answer`.
+   */
+  ended?: { outcome: RequestOutcome; errorCodes?: string[]; fields?: Record<string, unknown> };
 }
 
 type GraphQLResponseBody = GraphQLResponse['body'];
@@ -54,7 +59,7 @@ export function requestTelemetry({ logger, metrics }: RequestTelemetryOptions): 
       const durationMs = performance.now() - started;
       // The client went away before the whole answer was written.
       const aborted = !res.writableFinished;
-      const { outcome, errorCodes } = aborted ? { outcome: 'aborted' as const, errorCodes: undefined } : outcomeOf(report.answer);
+      const { outcome, errorCodes } = aborted ? { outcome: 'aborted' as const, errorCodes: undefined } : (report.ended ?? outcomeOf(report.answer));
       metrics?.observeRequest({ operation: report.operation, outcome, durationMs });
       const level = res.statusCode >= 500 ? 'error' : 'info';
       if (!logger.isLevelEnabled(level)) return;
@@ -70,12 +75,19 @@ export function requestTelemetry({ logger, metrics }: RequestTelemetryOptions): 
           client: principalOf(res)?.name,
           errorCodes,
           upstream: report.upstream?.summary(),
+          ...report.ended?.fields,
         },
         'request',
       );
     });
     next();
   };
+}
+
+/** For a route that Apollo does not answer (the exports): what it was, and how it ended. */
+export function reportRequest(res: Response, fields: Pick<RequestReport, 'operation' | 'operationType' | 'ended'>): void {
+  const report = reportOf(res);
+  if (report) Object.assign(report, fields);
 }
 
 function reportOf(res: Response): RequestReport | undefined {

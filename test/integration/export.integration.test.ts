@@ -3,7 +3,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey, hashApiKey } from '../../src/server/auth/api-key.js';
 import { DEFAULT_LIMITS } from '../../src/server/server.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { csvSummaryOf, exportUrl, getExport, ndjsonOf, type ExportParams } from '../helpers/export-client.js';
+import { captureLog } from '../helpers/log-capture.js';
+import { scrape, valueOf } from '../helpers/prometheus-text.js';
 import { KINDS, OUTCOMES, SOURCES, sometimes, VENDORS } from '../helpers/filter-arbitraries.js';
 import { histogramScope } from '../helpers/histogram-oracle.js';
 import { ANCHOR, postGraphQL, startStack, type Stack } from '../helpers/stack.js';
@@ -254,6 +257,35 @@ describe('the export routes', () => {
     const header = await getExport(exportUrl(stack.server.url, 'ndjson', { header: 'false' }));
     expect(JSON.parse(header.body)).toMatchObject({ errors: [{ extensions: { code: 'BAD_USER_INPUT', argument: 'header' } }] });
     expect(upstreamRequests(stack)).toBe(before);
+  });
+});
+
+describe('exports in the request log and metrics', () => {
+  const capture = captureLog();
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ server: { metrics: { enabled: true }, logger: createLogger({ level: 'info', destination: capture.destination }) } });
+  }, 60_000);
+  afterAll(() => stack?.close());
+
+  it('each export is a request named export.ndjson or export.csv: ok, partial when a source failed, error when refused', async () => {
+    const ok = await getExport(exportUrl(stack.server.url, 'ndjson', { limit: 30 }));
+    stack.emulators.modelarts.setKnobs({ forceStatus: 500 });
+    try {
+      await getExport(exportUrl(stack.server.url, 'csv'));
+    } finally {
+      stack.emulators.modelarts.resetKnobs();
+    }
+    await getExport(exportUrl(stack.server.url, 'csv', { kinds: 'NOPE' }));
+    const line = await capture.requestLine(String(ok.headers['x-request-id']));
+    expect(line).toMatchObject({ operation: 'export.ndjson', operationType: 'export', outcome: 'ok', status: 200, export: { complete: false, stopped: 'LIMIT', events: 30 } });
+    await capture.waitFor((lines) => lines.filter((each) => each.msg === 'request').length >= 3);
+    const samples = await scrape(stack.server.metricsUrl!);
+    const requests = (operation: string, outcome: string) => valueOf(samples, 'eventgraph_graphql_requests_total', { operation, outcome });
+    expect(requests('export.ndjson', 'ok')).toBe(1);
+    expect(requests('export.csv', 'partial')).toBe(1);
+    expect(requests('export.csv', 'error')).toBe(1);
   });
 });
 

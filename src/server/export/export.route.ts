@@ -13,7 +13,8 @@ import { EdgeErrorCode, sendJsonError } from '../http-errors.js';
 import { operationContext, type SubscriptionRuntime } from '../subscription-operation.js';
 import { csvFormat, ndjsonFormat, SUMMARY_TRAILER, type ExportFormat } from './export-format.js';
 import { ExportParamError, ExportParamReader, type ExportParams } from './export-params.js';
-import { ExportTally } from './export-summary.js';
+import { ExportTally, type ExportSummary } from './export-summary.js';
+import { reportRequest, type RequestReport } from '../request-telemetry.js';
 
 export const EXPORT_PATHS = { ndjson: '/export.ndjson', csv: '/export.csv' } as const;
 
@@ -47,6 +48,8 @@ export function exportHandler(options: ExportRouteOptions): RequestHandler {
 
   return async (req, res) => {
     const format = req.path === EXPORT_PATHS.csv ? 'csv' : 'ndjson';
+    // In the request metrics and log as an operation of its own.
+    reportRequest(res, { operation: `export.${format}`, operationType: 'export' });
     let request: ExportParams;
     try {
       request = params.read(new URL(req.originalUrl, 'http://localhost').searchParams, format);
@@ -116,6 +119,7 @@ export function exportHandler(options: ExportRouteOptions): RequestHandler {
     }
     if (gone.signal.aborted) return;
     const summary = tally.summary({ stopped: error ? 'ERROR' : (walk.stopped ?? 'END'), events: walk.events, upstreamCalls: walk.upstreamCalls, budget, error });
+    reportRequest(res, { ended: endOf(summary) });
     const end = format.end(summary);
     res.addTrailers(end.trailers);
     res.end(end.text);
@@ -130,6 +134,17 @@ function formatOf(format: 'ndjson' | 'csv', request: ExportParams, shape: Export
   return csvFormat(shape.columns(new Set(visible.filter((source) => selectedBy(source, filter)).map((source) => source.kind))), request.header);
 }
 
+/**
+ * How an export ended, for the request metrics and log: ok when the range is complete, or
+ * stopped by its limit or budget with nothing missing; partial when a source failed or
+ * eventgraph did, with their codes.
+ */
+function endOf(summary: ExportSummary): NonNullable<RequestReport['ended']> {
+  const errorCodes = [...summary.sources.flatMap((source) => (source.error ? [source.error.code] : [])), ...(summary.error ? [summary.error.code] : [])];
+  const { complete, stopped, events, upstreamCalls } = summary;
+  return { outcome: errorCodes.length > 0 ? 'partial' : 'ok', errorCodes: errorCodes.length > 0 ? errorCodes : undefined, fields: { export: { complete, stopped, events, upstreamCalls } } };
+}
+
 /** Writes with the socket's backpressure: a slow reader holds the export, not the memory. */
 async function send(res: Response, text: string, signal: AbortSignal): Promise<void> {
   if (text === '' || res.write(text)) return;
@@ -137,5 +152,7 @@ async function send(res: Response, text: string, signal: AbortSignal): Promise<v
 }
 
 function sendError(res: Response, status: number, error: GraphQLFormattedError): void {
+  const code = error.extensions?.['code'];
+  reportRequest(res, { ended: { outcome: 'error', errorCodes: typeof code === 'string' ? [code] : [] } });
   res.status(status).type('application/json').send(JSON.stringify({ errors: [error] }));
 }

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { parse as parseCsv } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -227,6 +228,26 @@ describe('the export routes', () => {
     const ids = exported.map((row) => row['id']);
     expect(new Set(ids).size).toBe(ids.length);
     expect(new Set(ids)).toEqual(new Set(whole.rows.map((row) => row['id'])));
+  });
+
+  it('HEAD answers as GET would begin, reading a page of one event and nothing ahead', async () => {
+    const head = (params: ExportParams) =>
+      new Promise<{ status: number; type: string | undefined }>((resolve, reject) => {
+        const req = request(exportUrl(stack.server.url, 'csv', params), { method: 'HEAD' }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, type: res.headers['content-type'] }));
+        });
+        req.on('error', reject).end();
+      });
+    let before = upstreamRequests(stack);
+    await getExport(exportUrl(stack.server.url, 'csv', { limit: 1 }));
+    const onePage = upstreamRequests(stack) - before;
+    before = upstreamRequests(stack);
+    expect(await head({})).toEqual({ status: 200, type: 'text/csv; charset=utf-8; header=present' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A page of one event (whose reads the read plan may share out otherwise), and no other page.
+    expect(upstreamRequests(stack) - before).toBeLessThanOrEqual(2 * onePage);
+    expect(await head({ kinds: 'NOPE' })).toMatchObject({ status: 400 });
   });
 
   it('refuses bad input with BAD_USER_INPUT naming the parameter, before any upstream call', async () => {

@@ -76,7 +76,9 @@ export function exportHandler(options: ExportRouteOptions): RequestHandler {
     }
     try {
       const budget = Math.min(options.maxExportCost, principal.maxCost ?? Number.POSITIVE_INFINITY);
-      const walk = new ExportWalk({ schema: runtime.schema, shape, context: () => operationContext(runtime, principal) }, request.query, budget);
+      // HEAD reads a page of one event: enough to check all that GET checks, and nothing ahead.
+      const query = req.method === 'HEAD' ? { ...request.query, limit: 1 } : request.query;
+      const walk = new ExportWalk({ schema: runtime.schema, shape, context: () => operationContext(runtime, principal) }, query, budget);
       await stream(res, walk, request, budget, formatOf(format, request, shape, principal, runtime));
     } catch (error) {
       if (!(error instanceof ExportRefused)) throw error;
@@ -102,8 +104,14 @@ export function exportHandler(options: ExportRouteOptions): RequestHandler {
       'Content-Disposition': `attachment; filename="eventgraph-export.${format.extension}"`,
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
-      ...(format.extension === 'csv' ? { Trailer: SUMMARY_TRAILER } : {}),
+      // Trailers need a chunked body: none for HEAD, nor for an HTTP/1.0 client.
+      ...(format.extension === 'csv' && chunked(res) ? { Trailer: SUMMARY_TRAILER } : {}),
     });
+    // HEAD: checked as far as GET's status is (the first page read), and no further.
+    if (res.req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     const tally = new ExportTally(request.query.after);
     let error: { code: string; message: string } | undefined;
     try {
@@ -121,7 +129,7 @@ export function exportHandler(options: ExportRouteOptions): RequestHandler {
     const summary = tally.summary({ stopped: error ? 'ERROR' : (walk.stopped ?? 'END'), events: walk.events, upstreamCalls: walk.upstreamCalls, budget, error });
     reportRequest(res, { ended: endOf(summary) });
     const end = format.end(summary);
-    res.addTrailers(end.trailers);
+    if (res.hasHeader('Trailer')) res.addTrailers(end.trailers);
     res.end(end.text);
   }
 }
@@ -143,6 +151,11 @@ function endOf(summary: ExportSummary): NonNullable<RequestReport['ended']> {
   const errorCodes = [...summary.sources.flatMap((source) => (source.error ? [source.error.code] : [])), ...(summary.error ? [summary.error.code] : [])];
   const { complete, stopped, events, upstreamCalls } = summary;
   return { outcome: errorCodes.length > 0 ? 'partial' : 'ok', errorCodes: errorCodes.length > 0 ? errorCodes : undefined, fields: { export: { complete, stopped, events, upstreamCalls } } };
+}
+
+function chunked(res: Response): boolean {
+  const { method, httpVersionMajor, httpVersionMinor } = res.req;
+  return method !== 'HEAD' && (httpVersionMajor > 1 || (httpVersionMajor === 1 && httpVersionMinor >= 1));
 }
 
 /** Writes with the socket's backpressure: a slow reader holds the export, not the memory. */

@@ -10,6 +10,9 @@ export function badUserInput(message: string, argument?: string): GraphQLError {
   });
 }
 
+/** The code of an operation (or an export) refused for its estimated upstream calls (docs/limits.md). */
+export const QUERY_TOO_COSTLY = 'QUERY_TOO_COSTLY';
+
 /** The code of a request that names something outside the caller's scope, or outside a source's. */
 export const FORBIDDEN = 'FORBIDDEN';
 

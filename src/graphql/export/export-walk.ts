@@ -3,7 +3,7 @@ import { UpstreamRequestScope } from '../../upstream/upstream.scope.js';
 import { MAX_PAGE_SIZE } from '../../timeline/timeline.js';
 import type { RequestContext } from '../context.js';
 import { eventsFieldCost, sourceCosts, type EventsFieldArguments } from '../cost/source-cost.js';
-import { formatError } from '../errors.js';
+import { formatError, QUERY_TOO_COSTLY } from '../errors.js';
 import type { ExportNode, ExportShape } from './export-shape.js';
 
 /*
@@ -12,9 +12,6 @@ import type { ExportNode, ExportShape } from './export-shape.js';
  * paging `events` gives. Each page runs as a request of its own: its own deadline, its own
  * per-request caches (which would otherwise hold the whole export) and its own upstream scope.
  */
-
-/** The code of an export refused for its estimated cost, as the cost limit's. */
-const QUERY_TOO_COSTLY = 'QUERY_TOO_COSTLY';
 
 export interface ExportQuery {
   /** An `EventFilter` input value, as a client would send it in variables. */

@@ -2,9 +2,9 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { RequestContext } from '../../graphql/context.js';
 import { estimateOperationCost, type FieldCost } from '../../graphql/cost/operation-cost.js';
+import { QUERY_TOO_COSTLY } from '../../graphql/errors.js';
 
-/** The code of an operation refused for its estimated cost. */
-export const QUERY_TOO_COSTLY = 'QUERY_TOO_COSTLY';
+export { QUERY_TOO_COSTLY } from '../../graphql/errors.js';
 
 /** `limits.maxCost` of the configuration (the plugin takes only what it reads). */
 export interface CostLimitOptions {

@@ -18,7 +18,7 @@ export interface ExportState {
   params: Record<string, string>;
   /** Where the next part starts; null before the first. */
   cursor: string | null;
-  /** The file's length at the end of the last whole part. */
+  /** The file's length at the end of the last whole part: FileOutput sets it as it commits. */
   bytes: number;
   events: number;
   asOf: string | null;

@@ -36,6 +36,12 @@ import { median, mib, percentile, ratio } from './stats.js';
  * on a shared machine lands on all three alike. Every run must give the same events in the
  * same order as the first NDJSON export, or the benchmark fails.
  *
+ * A second scenario, **with upstream latency**, runs NDJSON and the walk again with every
+ * emulator answer held `latency.ms` (the emulators' `latencyMs` knob, `stack.setLatency`, as
+ * the fan-out benchmark does), over the last `latency.days` days of the range: what the
+ * export's read-ahead (page N+1 read while page N is written) gains once upstream answers
+ * take time, against the walk, which asks for each page once it has parsed the one before.
+ *
  * **The server runs in a child process of its own** (this file, forked with `--server`), so
  * that its RSS and CPU are its own: the client and the emulators' worker thread stay in the
  * benchmark's process. Its sources have every cross-request cache off (as the stack's cold
@@ -67,20 +73,25 @@ export interface ExportBenchOptions {
   warmupEvents: number;
   /** Events of the profiled NDJSON export and walk (untimed, after the rounds). */
   profileEvents: number;
+  /** The second scenario: NDJSON vs walk, every upstream answer held `ms`, over the last `days` days up to the anchor. */
+  latency: { ms: number; days: number; rounds: number; warmupEvents: number };
 }
 
 /** The options of `npm run bench` and of `npx tsx bench/export.bench.ts`, full or smoke. */
 export function exportBenchOptions(smoke: boolean): ExportBenchOptions {
   const data = { seed: 1, anchor: Date.UTC(2026, 0, 1) };
   return smoke
-    ? { ...data, scale: 1, rounds: 1, warmupEvents: 500, profileEvents: 1_000 }
+    ? { ...data, scale: 1, rounds: 1, warmupEvents: 500, profileEvents: 1_000, latency: { ms: 25, days: 28, rounds: 1, warmupEvents: 500 } }
     : // Scale 4 is about 49k events: at some 2,000 events/s on two cores, nine runs and the
-      // rest fit in about three minutes.
-      { ...data, scale: 4, rounds: 3, warmupEvents: 2_000, profileEvents: 5_000 };
+      // rest fit in about three minutes. Its last 28 days are about 12.8k events (26 pages),
+      // which six runs with 25 ms upstream latency read in about a minute.
+      { ...data, scale: 4, rounds: 3, warmupEvents: 2_000, profileEvents: 5_000, latency: { ms: 25, days: 28, rounds: 3, warmupEvents: 1_000 } };
 }
 
 type Variant = 'ndjson' | 'csv' | 'walk';
 const VARIANTS: readonly Variant[] = ['ndjson', 'csv', 'walk'];
+/** The variants of the scenario with upstream latency. */
+const LATENCY_VARIANTS: readonly Variant[] = ['ndjson', 'walk'];
 const VARIANT_LABELS: Record<Variant, string> = {
   ndjson: 'GET /export.ndjson',
   csv: 'GET /export.csv',
@@ -167,11 +178,29 @@ export interface ExportBenchResult {
   /** Every page of every walk: p50 and p90. */
   walkPageMs: { p50: number; p90: number };
   profiles: ProfileFigures[];
+  /** The scenario with upstream latency: NDJSON and the walk only. */
+  latency: LatencyScenarioResult;
 }
 
-/** The export's filter and range: every source, every event up to the anchor (all the generated data). */
-function exportFilter(options: ExportBenchOptions): Record<string, string> {
-  return { until: new Date(options.anchor).toISOString() };
+export interface LatencyScenarioResult {
+  /** Held by every emulator before every answer. */
+  latencyMs: number;
+  days: number;
+  rounds: number;
+  warmupEvents: number;
+  durationMs: number;
+  queryString: string;
+  events: number;
+  runs: Run[];
+  figures: Partial<Record<Variant, VariantFigures>>;
+  ndjsonOverWalk: number;
+  walkPageMs: { p50: number; p90: number };
+}
+
+/** The export's filter and range: every source, every event up to the anchor (all the generated data), or its last `days` days. */
+function exportFilter(options: ExportBenchOptions, days?: number): Record<string, string> {
+  const until = new Date(options.anchor).toISOString();
+  return days === undefined ? { until } : { since: new Date(options.anchor - days * 86_400_000).toISOString(), until };
 }
 
 export async function benchExport(options: ExportBenchOptions): Promise<ExportBenchResult> {
@@ -199,27 +228,7 @@ async function measure(
   const filter = exportFilter(options);
   const clients = exportClients(server.ready.url, filter);
   const restRss = (await server.probe({ gc: true, resetPeak: true })).rss;
-
-  // The read plan (`server.adaptiveReads`) learns each stream's share of a page from the
-  // last read of the same query, and the JIT the code: both settle before anything is timed.
-  log(`export: warm-up, ${options.warmupEvents} events each way`);
-  for (const variant of VARIANTS) await clients[variant](options.warmupEvents);
-
-  const runs: Run[] = [];
-  let reference: { ids: string[]; summary: ExportSummary } | undefined;
-  for (let round = 1; round <= options.rounds; round++) {
-    for (const variant of VARIANTS) {
-      const measured = await timedRun(stack, server, () => clients[variant]());
-      if (!reference) {
-        if (variant !== 'ndjson' || !measured.outcome.summary) throw new Error('the first run is the NDJSON export, the reference');
-        reference = { ids: measured.outcome.ids, summary: measured.outcome.summary };
-      }
-      assertSameEvents(reference.ids, measured.outcome.ids, `round ${round}, ${VARIANT_LABELS[variant]}`);
-      runs.push({ ...measured.figures, variant, round });
-      log(`export: round ${round}/${options.rounds}, ${variant}: ${measured.outcome.ids.length} events in ${(measured.figures.ms / 1000).toFixed(1)} s`);
-    }
-  }
-  if (!reference) throw new Error('no round ran');
+  const { runs, reference } = await runRounds(stack, server, clients, { ...options, variants: VARIANTS, label: 'export' });
 
   log(`export: profiles of an NDJSON export and a walk of ${options.profileEvents} events (untimed)`);
   const profiles: ProfileFigures[] = [];
@@ -228,11 +237,18 @@ async function measure(
     profiles.push({ variant, events: value.ids.length, ms: value.ms, profile });
   }
 
-  const figures = Object.fromEntries(VARIANTS.map((variant) => [variant, variantFigures(runs.filter((r) => r.variant === variant))])) as Record<
-    Variant,
-    VariantFigures
-  >;
-  const walkPages = runs.filter((r) => r.variant === 'walk').flatMap((r) => r.pageMs).sort((a, b) => a - b);
+  // The same server and emulators, every emulator answer held `latency.ms`; NDJSON and the walk only.
+  const latencyStarted = performance.now();
+  const latencyFilter = exportFilter(options, options.latency.days);
+  await stack.setLatency(options.latency.ms);
+  const latencyRounds = await runRounds(stack, server, exportClients(server.ready.url, latencyFilter), {
+    ...options.latency,
+    variants: LATENCY_VARIANTS,
+    label: `export, ${options.latency.ms} ms upstream latency`,
+  }).finally(() => stack.setLatency(0));
+  const latencySummary = summariseRuns(latencyRounds.runs, LATENCY_VARIANTS);
+
+  const { figures, walkPageMs } = summariseRuns(runs, VARIANTS) as { figures: Record<Variant, VariantFigures>; walkPageMs: { p50: number; p90: number } };
   return {
     options,
     date: new Date().toISOString(),
@@ -249,8 +265,64 @@ async function measure(
     figures,
     ndjsonOverWalk: figures.ndjson.eventsPerSecond.median / figures.walk.eventsPerSecond.median,
     csvOverWalk: figures.csv.eventsPerSecond.median / figures.walk.eventsPerSecond.median,
-    walkPageMs: { p50: percentile(walkPages, 50), p90: percentile(walkPages, 90) },
+    walkPageMs,
     profiles,
+    latency: {
+      latencyMs: options.latency.ms,
+      days: options.latency.days,
+      rounds: options.latency.rounds,
+      warmupEvents: options.latency.warmupEvents,
+      durationMs: performance.now() - latencyStarted,
+      queryString: new URLSearchParams({ ...latencyFilter, order: 'ASC' }).toString(),
+      events: latencyRounds.reference.ids.length,
+      runs: latencyRounds.runs,
+      ...latencySummary,
+      ndjsonOverWalk: latencySummary.figures.ndjson!.eventsPerSecond.median / latencySummary.figures.walk!.eventsPerSecond.median,
+    },
+  };
+}
+
+/**
+ * A warm-up of `warmupEvents` each way, then `rounds` rounds of the variants in turn. Every
+ * run must give the events of the first one, the NDJSON export (the reference).
+ */
+async function runRounds(
+  stack: BenchStack,
+  server: ExportServerProcess,
+  clients: Record<Variant, Client>,
+  scenario: { rounds: number; warmupEvents: number; variants: readonly Variant[]; label: string },
+): Promise<{ runs: Run[]; reference: { ids: string[]; summary: ExportSummary } }> {
+  // The read plan (`server.adaptiveReads`) learns each stream's share of a page from the
+  // last read of the same query, and the JIT the code: both settle before anything is timed.
+  log(`${scenario.label}: warm-up, ${scenario.warmupEvents} events each way`);
+  for (const variant of scenario.variants) await clients[variant](scenario.warmupEvents);
+  // Upstream calls a warm-up left in flight must not land in the first run's count.
+  await stack.settle();
+
+  const runs: Run[] = [];
+  let reference: { ids: string[]; summary: ExportSummary } | undefined;
+  for (let round = 1; round <= scenario.rounds; round++) {
+    for (const variant of scenario.variants) {
+      const measured = await timedRun(stack, server, () => clients[variant]());
+      if (!reference) {
+        if (variant !== 'ndjson' || !measured.outcome.summary) throw new Error('the first run is the NDJSON export, the reference');
+        reference = { ids: measured.outcome.ids, summary: measured.outcome.summary };
+      }
+      assertSameEvents(reference.ids, measured.outcome.ids, `${scenario.label}: round ${round}, ${VARIANT_LABELS[variant]}`);
+      runs.push({ ...measured.figures, variant, round });
+      log(`${scenario.label}: round ${round}/${scenario.rounds}, ${variant}: ${measured.outcome.ids.length} events in ${(measured.figures.ms / 1000).toFixed(1)} s`);
+    }
+  }
+  if (!reference) throw new Error('no round ran');
+  return { runs, reference };
+}
+
+/** Each variant's figures over its runs, and every page of every walk: p50 and p90. */
+function summariseRuns(runs: Run[], variants: readonly Variant[]) {
+  const walkPages = runs.filter((r) => r.variant === 'walk').flatMap((r) => r.pageMs).sort((a, b) => a - b);
+  return {
+    figures: Object.fromEntries(variants.map((variant) => [variant, variantFigures(runs.filter((r) => r.variant === variant))])) as Partial<Record<Variant, VariantFigures>>,
+    walkPageMs: { p50: percentile(walkPages, 50), p90: percentile(walkPages, 90) },
   };
 }
 
@@ -714,45 +786,51 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const msf = (value: number) => (Number.isFinite(value) ? `${value.toFixed(0)} ms` : 'n/a');
 const pct = (share: number) => `${(share * 100).toFixed(0)} %`;
 
-function section(r: ExportBenchResult, command: string): { title: string; intro: string[]; tables: Table[]; notes: string[] } {
+/** The figures of a scenario's variants side by side. */
+function figuresTable(figures: Partial<Record<Variant, VariantFigures>>, variants: readonly Variant[], events: number): Table {
+  const cell = (value: (v: VariantFigures, variant: Variant) => string) => variants.map((variant) => value(figures[variant]!, variant));
+  const walk = figures.walk!.eventsPerSecond.median;
+  return {
+    head: ['figure', ...variants.map((v) => VARIANT_LABELS[v])],
+    rows: [
+      ['events / second, median (min–max)', ...cell((v) => `**${rate(v.eventsPerSecond.median)}** (${rate(v.eventsPerSecond.min)}–${rate(v.eventsPerSecond.max)})`)],
+      ['ratio to the walk (medians)', ...cell((v, variant) => (variant === 'walk' ? '' : ratio(v.eventsPerSecond.median / walk)))],
+      ['time for all the events, median', ...cell((v) => seconds(v.ms))],
+      ['received, median', ...cell((v) => mib(v.bytes))],
+      ['HTTP requests / pages read by the server', ...cell((v) => `${v.requests} / ${v.pages}`)],
+      ['time per page of 500 (time / pages)', ...cell((v) => msf(v.ms / v.pages))],
+      ['upstream calls: at the emulators / as the server reported', ...cell((v) => `${int(v.emulatorCalls)} / ${int(v.reportedCalls)}`)],
+      ["the server's process: CPU, median (÷ time: cores)", ...cell((v) => `${seconds(v.serverCpuMs)} (${(v.serverCpuMs / v.ms).toFixed(2)})`)],
+      ["… per 1,000 events", ...cell((v) => msf((v.serverCpuMs / events) * 1000))],
+      ["the server's event loop busy, median", ...cell((v) => pct(v.serverLoopBusy))],
+      ["the benchmark's process (client, emulators' thread): CPU, median", ...cell((v) => seconds(v.benchCpuMs))],
+      ["the server's RSS: after a GC before the run (median) → highest during (all rounds)", ...cell((v) => `${mib(v.rssBefore)} → ${mib(v.rssPeak)}`)],
+      ["the server's V8 heap used, after a GC: before → after the run (medians)", ...cell((v) => `${mib(v.heapBefore)} → ${mib(v.heapAfter)}`)],
+    ],
+  };
+}
+
+/** Round by round: each variant's events/s, each export's over the walk's. */
+function roundsTable(runs: Run[], rounds: number, variants: readonly Variant[]): Table {
+  const exports = variants.filter((v) => v !== 'walk');
+  return {
+    head: ['round', ...variants.map((v) => `${VARIANT_LABELS[v]}, events/s`), ...exports.map((v) => `${v.toUpperCase()} / walk`), "the server's RSS before → highest during the NDJSON export"],
+    rows: Array.from({ length: rounds }, (_, i) => {
+      const runOf = (variant: Variant) => runs.find((run) => run.round === i + 1 && run.variant === variant)!;
+      const eps = (variant: Variant) => runOf(variant).events / (runOf(variant).ms / 1000);
+      const ndjson = runOf('ndjson');
+      return [String(i + 1), ...variants.map((v) => rate(eps(v))), ...exports.map((v) => ratio(eps(v) / eps('walk'))), `${mib(ndjson.rssBefore)} → ${mib(ndjson.rssPeak)}`];
+    }),
+  };
+}
+
+function section(
+  r: ExportBenchResult,
+  command: string,
+): { title: string; intro: string[]; tables: Table[]; notes: string[]; latency: { title: string; intro: string; tables: Table[]; notes: string[] } } {
   const f = r.figures;
-  const cell = (value: (v: VariantFigures, variant: Variant) => string) => VARIANTS.map((variant) => value(f[variant], variant));
-  const tables: Table[] = [
-    {
-      head: ['figure', ...VARIANTS.map((v) => VARIANT_LABELS[v])],
-      rows: [
-        ['events / second, median (min–max)', ...cell((v) => `**${rate(v.eventsPerSecond.median)}** (${rate(v.eventsPerSecond.min)}–${rate(v.eventsPerSecond.max)})`)],
-        ['ratio to the walk (medians)', ratio(r.ndjsonOverWalk), ratio(r.csvOverWalk), ''],
-        ['time for all the events, median', ...cell((v) => seconds(v.ms))],
-        ['received, median', ...cell((v) => mib(v.bytes))],
-        ['HTTP requests / pages read by the server', ...cell((v) => `${v.requests} / ${v.pages}`)],
-        ['time per page of 500 (time / pages)', ...cell((v) => msf(v.ms / v.pages))],
-        ['upstream calls: at the emulators / as the server reported', ...cell((v) => `${int(v.emulatorCalls)} / ${int(v.reportedCalls)}`)],
-        ["the server's process: CPU, median (÷ time: cores)", ...cell((v) => `${seconds(v.serverCpuMs)} (${(v.serverCpuMs / v.ms).toFixed(2)})`)],
-        ["… per 1,000 events", ...cell((v) => msf((v.serverCpuMs / r.events) * 1000))],
-        ["the server's event loop busy, median", ...cell((v) => pct(v.serverLoopBusy))],
-        ["the benchmark's process (client, emulators' thread): CPU, median", ...cell((v) => seconds(v.benchCpuMs))],
-        ["the server's RSS: after a GC before the run (median) → highest during (all rounds)", ...cell((v) => `${mib(v.rssBefore)} → ${mib(v.rssPeak)}`)],
-        ["the server's V8 heap used, after a GC: before → after the run (medians)", ...cell((v) => `${mib(v.heapBefore)} → ${mib(v.heapAfter)}`)],
-      ],
-    },
-    {
-      head: ['round', ...VARIANTS.map((v) => `${VARIANT_LABELS[v]}, events/s`), 'NDJSON / walk', 'CSV / walk', "the server's RSS before → highest during the NDJSON export"],
-      rows: Array.from({ length: r.options.rounds }, (_, i) => {
-        const runOf = (variant: Variant) => r.runs.find((run) => run.round === i + 1 && run.variant === variant)!;
-        const eps = (variant: Variant) => runOf(variant).events / (runOf(variant).ms / 1000);
-        const ndjson = runOf('ndjson');
-        return [
-          String(i + 1),
-          ...VARIANTS.map((v) => rate(eps(v))),
-          ratio(eps('ndjson') / eps('walk')),
-          ratio(eps('csv') / eps('walk')),
-          `${mib(ndjson.rssBefore)} → ${mib(ndjson.rssPeak)}`,
-        ];
-      }),
-    },
-    profileTable(r.profiles),
-  ];
+  const l = r.latency;
+  const tables: Table[] = [figuresTable(f, VARIANTS, r.events), roundsTable(r.runs, r.options.rounds, VARIANTS), profileTable(r.profiles)];
   const notes = [
     `Every run gave the same ${int(r.events)} events in the same order (ids compared with the first NDJSON export's); every export's summary said \`complete: true\`, \`stopped: END\`, no source failed, and its \`events\` equalled the rows received; no walk page reported a source other than OK.`,
     resultNote(r),
@@ -767,7 +845,7 @@ function section(r: ExportBenchResult, command: string): { title: string; intro:
         : `: **the export left ${mib(f.ndjson.heapAfter - f.ndjson.heapBefore)} behind**.`),
   ];
   return {
-    title: `${EXPORT_SECTION_PREFIX}: GET /export.ndjson and /export.csv vs walking events(first: ${PAGE_SIZE}), ${int(r.events)} events`,
+    title: `${EXPORT_SECTION_PREFIX}: GET /export.ndjson and /export.csv vs walking events(first: ${PAGE_SIZE}), ${int(r.events)} events; with ${l.latencyMs} ms upstream latency, ${int(l.events)} events`,
     intro: [
       `Produced by \`${command}\` on ${r.date} (bench/export.bench.ts, ${seconds(r.durationMs)}; ${r.machine}; node ${r.node}). ` +
         `The emulators at \`scale: ${r.options.scale}\`, \`seed: ${r.options.seed}\`, anchor ${new Date(r.options.anchor).toISOString()}: ${int(r.events)} events in the range (${r.eventsBySource.map((s) => `${s.name} ${int(s.events)}`).join(', ')}). ` +
@@ -781,7 +859,45 @@ function section(r: ExportBenchResult, command: string): { title: string; intro:
     ],
     tables,
     notes,
+    latency: {
+      title: `With upstream latency: ${l.latencyMs} ms on every upstream answer, GET /export.ndjson vs the walk, ${int(l.events)} events`,
+      intro:
+        `The same server and emulators after the runs above (${seconds(l.durationMs)}): every emulator holds every answer ${l.latencyMs} ms (their \`latencyMs\` knob, \`stack.setLatency\`, as in the fan-out benchmark), as remote vendors take tens of milliseconds to answer. ` +
+        `The range is the last ${l.days} days up to the anchor, \`?${l.queryString}\`; the sources as above (every run cold). NDJSON and the walk only: ${l.warmupEvents.toLocaleString('en')} events each way first, untimed, then ${l.rounds} rounds of NDJSON, walk in turn.`,
+      tables: [figuresTable(l.figures, LATENCY_VARIANTS, l.events), roundsTable(l.runs, l.rounds, LATENCY_VARIANTS)],
+      notes: [latencyNote(r)],
+    },
   };
+}
+
+/** What the upstream latency changes: the export's read-ahead against the walk's round trip per page. */
+function latencyNote(r: ExportBenchResult): string {
+  const l = r.latency;
+  const ndjson = l.figures.ndjson!;
+  const walk = l.figures.walk!;
+  const perRound = Array.from({ length: l.rounds }, (_, i) => {
+    const eps = (variant: Variant) => {
+      const run = l.runs.find((x) => x.round === i + 1 && x.variant === variant)!;
+      return run.events / run.ms;
+    };
+    return eps('ndjson') / eps('walk');
+  }).sort((a, b) => a - b);
+  const perPage = (v: VariantFigures) => v.ms / v.pages;
+  const calls = l.runs.map((run) => run.emulatorCalls);
+  const reportedAsReceived = l.runs.every((run) => run.reportedCalls === run.emulatorCalls);
+  // The export's time a page that its server thread was not busy: waiting, upstream or on the client.
+  const idlePerPage = ((1 - ndjson.serverLoopBusy) * ndjson.ms) / ndjson.pages;
+  return (
+    `With ${l.latencyMs} ms on every upstream answer the NDJSON export delivered ${rate(ndjson.eventsPerSecond.median)} against the walk's ${rate(walk.eventsPerSecond.median)} (**${ratio(l.ndjsonOverWalk)}**; round by round ${ratio(perRound[0]!)} to ${ratio(perRound.at(-1)!)}, against ${ratio(r.ndjsonOverWalk)} without latency), ${msf(perPage(ndjson))} a page against ${msf(perPage(walk))} (a walk page at the client: p50 ${msf(l.walkPageMs.p50)}, p90 ${msf(l.walkPageMs.p90)}), ` +
+    (ndjson.emulatorCalls === walk.emulatorCalls
+      ? `over the same upstream calls (${int(ndjson.emulatorCalls)} at the emulators, medians of both; ${int(Math.min(...calls))} to ${int(Math.max(...calls))} run by run, as the read plan follows the last read; about ${int(ndjson.emulatorCalls / ndjson.pages)} a page)`
+      : `**over different upstream calls**: ${int(ndjson.emulatorCalls)} for the export and ${int(walk.emulatorCalls)} for the walk at the emulators (medians)`) +
+    (reportedAsReceived ? ', each run reporting what the emulators received. ' : `, **the server's reports differing from the emulators' counts** (${int(ndjson.reportedCalls)} and ${int(walk.reportedCalls)} reported). `) +
+    `The export reads page N+1 while page N is written to the client, so the next page's upstream reads overlap the client's receipt of the last one; the walk asks for page N+1 only once page N is parsed, so between two reads it pays an HTTP round trip and the server's execution and serialisation of the page. ` +
+    (idlePerPage > 2 * l.latencyMs
+      ? `But page N+1's read starts from page N's end cursor, so the reads themselves still follow one another, and each is a chain of upstream round trips that both pay in full (the export's server thread idle about ${msf(idlePerPage)} a page, ${(idlePerPage / l.latencyMs).toFixed(1)} answers of ${l.latencyMs} ms; its event loop busy ${pct(ndjson.serverLoopBusy)} of the export, ${pct(walk.serverLoopBusy)} of the walk): the export saves what the walk does between two reads, ${msf(perPage(walk) - perPage(ndjson))} a page here, not the upstream latency.`
+      : `The export saved ${msf(perPage(walk) - perPage(ndjson))} a page (the server's event loop busy ${pct(ndjson.serverLoopBusy)} of the export, ${pct(walk.serverLoopBusy)} of the walk).`)
+  );
 }
 
 /** The ratios, round by round, and whether the three read the same upstream pages. */
@@ -866,7 +982,8 @@ function renderTables(tables: Table[], markdown: boolean): string[] {
 
 export function renderExportConsole(r: ExportBenchResult, command = STANDALONE_COMMAND): string {
   const s = section(r, command);
-  return ['', s.title, '-'.repeat(s.title.length), ...renderTables(s.tables, false), ...s.notes, ''].join('\n');
+  const l = s.latency;
+  return ['', s.title, '-'.repeat(s.title.length), ...renderTables(s.tables, false), ...s.notes, '', l.title, '-'.repeat(l.title.length), ...renderTables(l.tables, false), ...l.notes, ''].join('\n');
 }
 
 export function renderExportMarkdown(r: ExportBenchResult, command: string): string {
@@ -875,7 +992,7 @@ export function renderExportMarkdown(r: ExportBenchResult, command: string): str
   for (const paragraph of s.intro) out.push(paragraph, '');
   out.push(...renderTables(s.tables, true));
   for (const note of s.notes) out.push(note);
-  out.push('');
+  out.push('', `### ${s.latency.title}`, '', s.latency.intro, '', ...renderTables(s.latency.tables, true), ...s.latency.notes, '');
   return out.join('\n');
 }
 

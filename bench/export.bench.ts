@@ -130,22 +130,11 @@ export interface Run {
   heapAfter: number;
 }
 
-export interface VariantFigures {
-  eventsPerSecond: { median: number; min: number; max: number };
-  ms: number;
-  bytes: number;
-  requests: number;
-  pages: number;
-  reportedCalls: number;
-  emulatorCalls: number;
-  serverCpuMs: number;
-  serverLoopBusy: number;
-  benchCpuMs: number;
-  rssBefore: number;
-  rssPeak: number;
-  heapBefore: number;
-  heapAfter: number;
-}
+/** A variant's runs in one: the median of each figure, but the highest RSS of all. */
+export type VariantFigures = Pick<
+  Run,
+  'ms' | 'bytes' | 'requests' | 'pages' | 'reportedCalls' | 'emulatorCalls' | 'serverCpuMs' | 'serverLoopBusy' | 'benchCpuMs' | 'rssBefore' | 'rssPeak' | 'heapBefore' | 'heapAfter'
+> & { eventsPerSecond: { median: number; min: number; max: number } };
 
 export interface ProfileFigures {
   variant: Variant;

@@ -36,7 +36,7 @@ import { partialErrorsPlugin } from './plugins/partial-errors.plugin.js';
 import { responseSizeLimit, type ResponseSizeOptions } from './plugins/response-size.plugin.js';
 import { DEFAULT_MAX_CONCURRENT_EXPORTS, DEFAULT_MAX_EXPORT_COST, EXPORT_PATHS, exportHandler } from './export/export.route.js';
 import { sseSubscriptions } from './sse.js';
-import { ConnectionSlots, DEFAULT_MAX_TAIL_CONNECTIONS, type SubscriptionRuntime } from './subscription-operation.js';
+import { ConnectionSlots, DEFAULT_MAX_TAIL_CONNECTIONS, type OperationRuntime } from './subscription-operation.js';
 import { attachSubscriptions } from './subscriptions.js';
 
 export { ExposureError } from './exposure.js';
@@ -214,8 +214,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   await apollo.start();
 
-  // What both subscription transports check and run operations with, and their shared cap.
-  const subscriptionRuntime: SubscriptionRuntime = {
+  // What both subscription transports and the exports check and run operations with.
+  const operationRuntime: OperationRuntime = {
     schema,
     path: GRAPHQL_PATH,
     timeline,
@@ -227,7 +227,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   const slots = new ConnectionSlots(options.tail?.maxConnections ?? DEFAULT_MAX_TAIL_CONNECTIONS);
   metrics?.watchTail(() => ({ ...timeline.tail.stats(), connections: slots.count }));
-  const sse = sseSubscriptions(subscriptionRuntime, slots);
+  const sse = sseSubscriptions(operationRuntime, slots);
 
   const untilReady: RequestHandler = (_req, res, next) => {
     if (sources) next();
@@ -285,7 +285,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     untilReady,
     authMiddleware(authenticator),
     exportHandler({
-      runtime: subscriptionRuntime,
+      runtime: operationRuntime,
       vendors: options.vendors,
       maxExportCost: limits.maxExportCost,
       maxConcurrentExports: options.maxConcurrentExports ?? DEFAULT_MAX_CONCURRENT_EXPORTS,
@@ -297,7 +297,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.use(lastErrorHandler());
 
   // GraphQL over WebSocket (subscriptions: eventTail), on the same port and path.
-  const subscriptions = attachSubscriptions({ ...subscriptionRuntime, httpServer, authenticator, corsOrigins: options.corsOrigins ?? [], slots });
+  const subscriptions = attachSubscriptions({ ...operationRuntime, httpServer, authenticator, corsOrigins: options.corsOrigins ?? [], slots });
 
   await listen(httpServer, options.port, host);
   const { port } = httpServer.address() as AddressInfo;

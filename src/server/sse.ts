@@ -3,7 +3,7 @@ import type { OperationContext } from 'graphql-sse';
 import { createHandler } from 'graphql-sse/lib/use/express';
 import { principalOf } from './auth/authenticate.js';
 import { EdgeErrorCode, sendJsonError } from './http-errors.js';
-import { checkSubscription, CLOSE_GRACE_MS, reformattedError, operationContext, type ConnectionSlots, type SubscriptionRuntime } from './subscription-operation.js';
+import { checkSubscription, CLOSE_GRACE_MS, reformattedError, operationContext, type ConnectionSlots, type OperationRuntime } from './subscription-operation.js';
 
 /** The SSE transport: its middleware, and its part of `stop()`. */
 export interface SseSubscriptions {
@@ -27,7 +27,7 @@ export interface SseSubscriptions {
  * meant for queries all that time. The connection cap bounds streams instead. Any other
  * request goes on to Apollo.
  */
-export function sseSubscriptions(runtime: SubscriptionRuntime, slots: ConnectionSlots): SseSubscriptions {
+export function sseSubscriptions(runtime: OperationRuntime, slots: ConnectionSlots): SseSubscriptions {
   const graphqlSse = createHandler<OperationContext>({
     schema: runtime.schema,
     // `onSubscribe` validated already, under the armor limits: not twice.

@@ -22,8 +22,8 @@ import type { Timeline } from '../timeline/timeline.js';
  * the same errors as POST /graphql.
  */
 
-/** The server's parts a subscription operation is checked and run with. */
-export interface SubscriptionRuntime {
+/** The server's parts an operation run outside Apollo (a subscription, an export page) is checked and run with. */
+export interface OperationRuntime {
   /** The schema Apollo serves: the same object, so every transport answers the same contract. */
   schema: GraphQLSchema;
   /** The path queries are sent to, for the message that sends them there. */
@@ -55,7 +55,7 @@ export interface CheckedSubscription {
  * only: queries are served by POST alone, where the concurrency limit, the cost limit, the
  * deadline and the response cap apply; none of those is wired on a stream.
  */
-export function checkSubscription(runtime: SubscriptionRuntime, payload: SubscriptionPayload, transport: 'WebSocket' | 'SSE'): CheckedSubscription | readonly GraphQLError[] {
+export function checkSubscription(runtime: OperationRuntime, payload: SubscriptionPayload, transport: 'WebSocket' | 'SSE'): CheckedSubscription | readonly GraphQLError[] {
   let document: DocumentNode;
   try {
     document = parse(payload.query, runtime.parseOptions);
@@ -74,9 +74,9 @@ export function checkSubscription(runtime: SubscriptionRuntime, payload: Subscri
 }
 
 /** The context of an operation run outside Apollo (a subscription, an export page): that of an HTTP request of the same principal. */
-export function operationContext(runtime: SubscriptionRuntime, principal: Principal): RequestContext {
+export function operationContext(runtime: OperationRuntime, principal: Principal): RequestContext {
   const sources = runtime.sources();
-  if (!sources) throw new Error('a subscription ran before the sources were set');
+  if (!sources) throw new Error('an operation ran before the sources were set');
   return new RequestContext({
     sources,
     timeline: runtime.timeline,

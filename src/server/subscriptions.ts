@@ -5,12 +5,12 @@ import { WebSocketServer } from 'ws';
 import type { Principal } from '../graphql/principal.js';
 import type { Authenticator } from './auth/authenticate.js';
 import { normaliseOrigin } from './cors.js';
-import { checkSubscription, CLOSE_GRACE_MS, formattedError, operationContext, type ConnectionSlots, type SubscriptionRuntime } from './subscription-operation.js';
+import { checkSubscription, CLOSE_GRACE_MS, formattedError, operationContext, type ConnectionSlots, type OperationRuntime } from './subscription-operation.js';
 
 /** What 1013 "Try Again Later" says in WebSocket close codes: not ready, too many connections, or a verifier too busy. */
 const TRY_AGAIN_LATER = 1013;
 
-export interface SubscriptionServerOptions extends SubscriptionRuntime {
+export interface SubscriptionServerOptions extends OperationRuntime {
   httpServer: Server;
   /** The HTTP edge's authenticator: a connection presents the same credentials, in `connectionParams`. */
   authenticator: Authenticator;

@@ -10,7 +10,7 @@ import type { VendorRegistry } from '../../vendors/vendor-registry.js';
 import { principalOf } from '../auth/authenticate.js';
 import { FifoLimiter } from '../concurrency.js';
 import { EdgeErrorCode, sendJsonError } from '../http-errors.js';
-import { operationContext, type SubscriptionRuntime } from '../subscription-operation.js';
+import { operationContext, type OperationRuntime } from '../subscription-operation.js';
 import { csvFormat, ndjsonFormat, SUMMARY_TRAILER, type ExportFormat } from './export-format.js';
 import { ExportParamError, ExportParamReader, type ExportParams } from './export-params.js';
 import { ExportTally, type ExportSummary } from './export-summary.js';
@@ -24,7 +24,7 @@ export const DEFAULT_MAX_CONCURRENT_EXPORTS = 4;
 
 export interface ExportRouteOptions {
   /** The schema, timeline and sources queries run with (the subscription transports' too). */
-  runtime: SubscriptionRuntime;
+  runtime: OperationRuntime;
   vendors: VendorRegistry;
   /** `limits.maxExportCost`: the upstream calls one export request may make. */
   maxExportCost: number;
@@ -135,7 +135,7 @@ export function exportHandler(options: ExportRouteOptions): RequestHandler {
 }
 
 /** The format of the response; a CSV's columns are those of the kinds the caller's filter reads. */
-function formatOf(format: 'ndjson' | 'csv', request: ExportParams, shape: ExportShape, principal: Principal, runtime: SubscriptionRuntime): ExportFormat {
+function formatOf(format: 'ndjson' | 'csv', request: ExportParams, shape: ExportShape, principal: Principal, runtime: OperationRuntime): ExportFormat {
   if (format === 'ndjson') return ndjsonFormat;
   const visible = operationContext(runtime, principal).visibleSources;
   const filter = request.query.filter as Parameters<typeof selectedBy>[1];

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import type { ExportSummary, SourceSummary } from '../../server/export/export-summary.js';
+import { addToSource, failedSources, type ExportSummary, type SourceSummary } from '../../server/export/export-summary.js';
 import { ExportOutputError, FileOutput, STATE_VERSION, StreamOutput, type ExportOutput, type ExportState } from './export-output.js';
 import { ExportProgress } from './export-progress.js';
 import { ExportBrokenError, ExportHttpError, requestExportPart } from './export-request.js';
@@ -228,16 +228,13 @@ function retryDelay(error: unknown, attempt: number, command: ExportCommand, out
   return undefined;
 }
 
-/** The part's summary added to the whole's: counts summed, each source's latest status kept. */
+/** The part's summary added to the whole's (addToSource: counts summed, each source's latest status). */
 function advance(state: ExportState, part: ExportSummary): void {
   state.cursor = part.nextCursor ?? state.cursor;
   state.events += part.events;
   state.asOf ??= part.asOf;
   const sources = new Map(state.sources.map((source) => [source.name, source]));
-  for (const source of part.sources) {
-    const known = sources.get(source.name);
-    sources.set(source.name, { ...source, events: (known?.events ?? 0) + source.events });
-  }
+  for (const source of part.sources) sources.set(source.name, addToSource(sources.get(source.name), source));
   state.sources = [...sources.values()];
 }
 
@@ -250,7 +247,7 @@ function wholeSummary(state: ExportState, last: ExportSummary) {
     asOf: state.asOf,
     nextCursor: complete ? null : state.cursor,
     sources: state.sources,
-    failed: state.sources.filter((source) => source.status === 'FAILED' || source.status === 'PARTIAL').map((source) => source.name),
+    failed: failedSources(state.sources),
     ...(last.error ? { error: last.error } : {}),
   };
 }

@@ -10,7 +10,6 @@ type ResolveReference = (representation: Record<string, unknown>, context: Reque
 
 /** `__resolveReference` of every entity, as a resolver map for buildSubgraphSchema. */
 export function referenceResolvers(vendors: VendorRegistry, entityTypes: Iterable<string>): Record<string, { __resolveReference: ResolveReference }> {
-  const typeNameOfKind = new Map(vendors.modules.map((module) => [module.eventKind.name, module.graphql.typeName]));
   const resolvers: Record<string, { __resolveReference: ResolveReference }> = {};
   for (const typeName of entityTypes) {
     if (typeName === SOURCE_TYPE) resolvers[typeName] = { __resolveReference: resolveSource };
@@ -22,7 +21,7 @@ export function referenceResolvers(vendors: VendorRegistry, entityTypes: Iterabl
         // the gateway an AuditEvent it asked for as, and reads as, a TriggerEvent.
         __resolveReference: async (representation, context) => {
           const event = await findEvent(representation, context);
-          return event && typeNameOfKind.get(event.kind) === typeName ? copyOf(event) : null;
+          return event && vendors.moduleOfKind(event.kind)?.graphql.typeName === typeName ? copyOf(event) : null;
         },
       };
     }

@@ -35,6 +35,23 @@ export interface ExportSummary {
   error?: { code: string; message: string };
 }
 
+/**
+ * A source's summary with a later part's added: the events summed, the status and error the
+ * later part's. A source the filter skipped in the later part (no stream left to read) keeps
+ * what it was. Pages add up into a response's summary this way, and responses into a whole
+ * export's (the CLI's).
+ */
+export function addToSource(known: SourceSummary | undefined, later: SourceSummary): SourceSummary {
+  if (!known) return { ...later };
+  const keep = later.status === 'SKIPPED';
+  return { name: known.name, events: known.events + later.events, status: keep ? known.status : later.status, error: keep ? known.error : later.error };
+}
+
+/** The sources whose status is FAILED or PARTIAL, by name. */
+export function failedSources(sources: readonly SourceSummary[]): string[] {
+  return sources.filter((source) => source.status === 'FAILED' || source.status === 'PARTIAL').map((source) => source.name);
+}
+
 export class ExportTally {
   private readonly sources = new Map<string, SourceSummary>();
   private asOf: string | null = null;
@@ -50,21 +67,15 @@ export class ExportTally {
     this.cursor = page.endCursor ?? this.cursor;
     this.lastPageHadMore = page.hasNextPage;
     for (const report of page.sources) {
-      const known = this.sources.get(report.source.name);
-      const summary = known ?? { name: report.source.name, events: 0, status: report.status, error: null };
-      summary.events += report.events;
-      // A source the filter skips on one page (no stream left to read) keeps what it was.
-      if (!known || report.status !== 'SKIPPED') {
-        summary.status = report.status;
-        summary.error = report.status === 'OK' || report.status === 'SKIPPED' ? null : report.error;
-      }
-      this.sources.set(summary.name, summary);
+      const name = report.source.name;
+      const error = report.status === 'OK' || report.status === 'SKIPPED' ? null : report.error;
+      this.sources.set(name, addToSource(this.sources.get(name), { name, events: report.events, status: report.status, error }));
     }
   }
 
   summary(end: { stopped: ExportStop | 'ERROR'; events: number; upstreamCalls: number; budget: number; error?: ExportSummary['error'] }): ExportSummary {
     const sources = [...this.sources.values()];
-    const failed = sources.filter((source) => source.status === 'FAILED' || source.status === 'PARTIAL').map((source) => source.name);
+    const failed = failedSources(sources);
     const complete = end.stopped === 'END' && !this.lastPageHadMore && failed.length === 0;
     return {
       complete,
